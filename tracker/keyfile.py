@@ -1,0 +1,98 @@
+"""The secret key that turns leaked values into keyed fingerprints.
+
+The key is 32 random bytes stored as hex in a file of its own, readable by its owner only.
+Without it the fingerprints in the database and the index files cannot be tested against
+guesses (dates of birth or common names are few enough to brute-force an unkeyed hash), so
+the file is created exclusively with mode 0600 and a file others can read is refused
+rather than silently used.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from fingerprints.keyed import Keyer
+from tracker.errors import ConfigError
+
+KEY_BYTES = 32
+
+
+def write_private_temp(folder: Path, stem: str, data: bytes) -> Path:
+    """Write ``data`` to a new owner-only (0600) temporary file in ``folder``, fsynced.
+
+    The caller moves it into place (``os.replace`` or ``os.link``) and removes it on failure;
+    writing next to the target keeps that move atomic.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = folder / f".{stem}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return tmp
+
+
+def create_key(path: Path) -> bytes:
+    """Write a fresh random key to ``path``; raise ``FileExistsError`` if it already exists.
+
+    The key is written to a private temporary file first and then hard-linked into place,
+    so the key file appears complete or not at all, and two processes starting at once
+    agree on one key: the loser gets ``FileExistsError`` and reads the winner's key.
+    """
+    key = secrets.token_bytes(KEY_BYTES)
+    tmp = write_private_temp(path.parent, path.name, key.hex().encode("ascii") + b"\n")
+    try:
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key
+
+
+def load_key(path: Path) -> bytes:
+    """Read the key at ``path``, refusing a file that is readable by others or malformed."""
+    try:
+        info = path.stat()
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise ConfigError(f"key file {path} does not exist (it is created by `tracker leak add`; "
+                          f"point --key-file or TRACKER_KEY_FILE at the key the leaks were added with)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read key file {path}: {exc}") from exc
+    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            f"key file {path} is accessible by group or others (mode {stat.S_IMODE(info.st_mode):o}); "
+            f"run: chmod 600 {path}"
+        )
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise ConfigError(f"key file {path} is malformed: expected {KEY_BYTES * 2} hex digits")
+    return key
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """Return the key at ``path``, creating it on first use."""
+    if not path.exists():
+        try:
+            return create_key(path)
+        except FileExistsError:
+            pass  # another process created it between the check and the open
+        except OSError as exc:
+            raise ConfigError(f"cannot create key file {path}: {exc.strerror}") from exc
+    return load_key(path)
+
+
+def open_keyer(path: Path, *, create: bool = False) -> Keyer:
+    """The ``Keyer`` for the key at ``path``; with ``create``, make the key on first use."""
+    return Keyer(load_or_create_key(path) if create else load_key(path))
