@@ -56,7 +56,7 @@ class SourceState(SQLModel, table=True):
     last_error: str | None = None
     runs: int = 0
     items_fetched: int = 0                       # totals over all runs
-    bytes_fetched: int = 0
+    bytes_fetched: int = Field(default=0, sa_type=sa.BigInteger)
     hits: int = 0
     zero_item_runs: int = 0                      # successful runs in a row that saw no item at all
     last_items: int = 0                          # documents handed to the scanner by the last run
@@ -78,7 +78,7 @@ class SourceRun(SQLModel, table=True):
     status: str = "running"                      # running | ok | failed | interrupted
     items: int = 0                               # documents scanned
     considered: int = 0                          # items the source looked at (new or already seen)
-    bytes: int = 0
+    bytes: int = Field(default=0, sa_type=sa.BigInteger)
     hits: int = 0
     errors: int = 0                              # documents that could not be scanned
     failure_class: str | None = None
