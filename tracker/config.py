@@ -257,11 +257,12 @@ def http_setting_keys() -> dict[str, object]:
 
     hints = typing.get_type_hints(HttpSettings)
     return {f.name: hints.get(f.name, object) for f in dataclasses.fields(HttpSettings)
-            if f.name not in _HTTP_HIDDEN_FIELDS and not callable(f.default)}
+            if f.name not in _HTTP_HIDDEN_FIELDS and f.metadata.get("config", True)}
 
 
 def parse_http(table: object, warnings: list[str]) -> Any:
     """``[http]`` → ``sources.http.HttpSettings``; unknown keys and wrong types name the key."""
+    from sources.errors import ConfigError as SourceConfigError
     from sources.http import HttpSettings
 
     if table is None:
@@ -293,8 +294,8 @@ def parse_http(table: object, warnings: list[str]) -> Any:
         values[key] = _type_check(value, fields[key], name)
     try:
         return HttpSettings(**values)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"http: {exc}") from exc
+    except (SourceConfigError, TypeError, ValueError) as exc:
+        raise ConfigError(f"http.{exc}") from exc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,14 +357,13 @@ def parse_source(index: int, table: object, monitor: MonitorSettings, warnings: 
             f"{prefix}.name = {_show(name)}: expected 1-64 letters, digits, '.', '_' or '-', "
             f"starting with a letter or digit"
         )
-    prefix = f'{prefix} ("{name}")'
     kind = table["kind"]
     if not isinstance(kind, str):
         raise ConfigError(f"sources[{index}].kind = {_show(kind)}: expected a string naming a source kind")
     try:
         base.source_class(kind)
-    except SourceConfigError as exc:
-        raise ConfigError(f"sources[{index}].kind = {_show(kind)}: {exc}") from exc
+    except SourceConfigError as exc:  # its message starts with "kind = ..." and lists the kinds
+        raise ConfigError(f"sources[{index}].{exc}") from exc
     if "interval" not in table:
         raise ConfigError(f'sources[{index}].interval: missing; give seconds or a duration like "15m"')
     interval = parse_duration(table["interval"], f"sources[{index}].interval")
@@ -385,12 +385,10 @@ def parse_source(index: int, table: object, monitor: MonitorSettings, warnings: 
     own = {k: v for k, v in table.items() if k not in COMMON_SOURCE_KEYS}
     _refuse_secrets(own, f"sources[{index}]")
     _check_env_names(own, f"sources[{index}]", warnings)
-    try:
-        options = base.parse_options(kind, dict(own))
-    except SourceConfigError as exc:
-        raise ConfigError(f"sources[{index}] ({kind} {name!r}): {exc}") from exc
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"sources[{index}] ({kind} {name!r}): {exc}") from exc
+    try:  # the plugin's message names the source and the key: "source 'x' (kind): key = value: ..."
+        options = base.parse_options(kind, {"name": name, **own})
+    except (SourceConfigError, TypeError, ValueError) as exc:
+        raise ConfigError(f"sources[{index}]: {exc}") from exc
     return SourceConfig(index=index, name=name, kind=kind, interval=interval, enabled=enabled,
                         jitter=jitter, zero_item_runs=zero_runs, options=options, raw_options=own)
 
