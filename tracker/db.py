@@ -31,7 +31,14 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _PG_MIGRATION_LOCK = 0x7261_7074  # "rapt"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    """Per-connection SQLite set-up; also takes transaction control away from the driver.
+
+    Python's sqlite3 driver opens transactions lazily and mishandles SAVEPOINT (a released
+    outermost savepoint commits); with its own transaction handling off, ``_sqlite_begin``
+    starts every transaction explicitly.
+    """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -40,6 +47,12 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    """Start SQLite transactions as IMMEDIATE: a writer waits (busy timeout) for another
+    writer up front, instead of failing when a read transaction later tries to write."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -52,7 +65,8 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
         return sa.create_engine(url, pool_pre_ping=True)
