@@ -116,7 +116,7 @@ def run_source(engine: Engine, cfg: SourceConfig, source: Any, scanner: Document
             ctx = DbSourceContext(engine, cfg.name, state, query_check)
         interrupted = _scan_documents(cfg, source, ctx, scanner, report, stop, owner, scan_lock)
         report.status = "interrupted" if interrupted else "ok"
-        _skips_only(source, report)
+        _skips_only(source, report, ctx.considered)
     except Exception as exc:  # a source failure ends this run only
         report.status = "failed"
         report.failure_class, report.error = _failure(exc)
@@ -172,13 +172,19 @@ def _scan_documents(cfg: SourceConfig, source: Any, ctx: DbSourceContext, scanne
     return False
 
 
-def _skips_only(source: Any, report: RunReport) -> None:
-    """A run whose every item failed on its own (all blocked, all 404) is a failed run."""
+#: Per-item failure classes that mean the source itself is in trouble (not a dead link or a
+#: paste that is not ready yet).
+SOURCE_TROUBLE = frozenset({"blocked", "blocked_address", "auth", "rate_limited", "network", "timeout",
+                            "server_error", "outage"})
+
+
+def _skips_only(source: Any, report: RunReport, considered: int) -> None:
+    """A run in which every item the source looked at failed for a source-level reason failed."""
     skipped = getattr(getattr(source, "stats", None), "skipped", None) or Counter()
     report.skipped = dict(skipped)
-    if report.status == "ok" and report.items == 0 and skipped:
-        cls, n = Counter(skipped).most_common(1)[0]
-        report.status, report.failure_class = "failed", cls
+    trouble = Counter({k: v for k, v in skipped.items() if k in SOURCE_TROUBLE})
+    if report.status == "ok" and report.items == 0 and trouble and sum(trouble.values()) >= considered:
+        report.status, report.failure_class = "failed", trouble.most_common(1)[0][0]
         report.error = f"every item failed ({', '.join(f'{k}: {v}' for k, v in skipped.items())})"
 
 

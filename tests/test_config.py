@@ -1,0 +1,252 @@
+"""The monitoring configuration: parsing, validation messages, secrets, the documented example."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tracker.config import (
+    ConfigError,
+    TrackerConfig,
+    default_jitter,
+    format_duration,
+    load_config,
+    parse_duration,
+    parse_size,
+)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "tracker.example.toml"
+
+PASTE_SITE = """
+[[sources]]
+name = "sim"
+kind = "paste-site"
+interval = "2s"
+listing_url = "http://127.0.0.1:9/archive"
+item_selector = "a.paste"
+raw_url = "http://127.0.0.1:9/raw/{id}"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tracker.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    return str(info.value)
+
+
+# --- value parsers ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    (30, 30.0), (2.5, 2.5), ("45", 45.0), ("30s", 30.0), ("15m", 900.0), ("1h", 3600.0),
+    ("1h30m", 5400.0), ("2d", 172800.0), ("500ms", 0.5), (" 10 m ", 600.0),
+])
+def test_durations(value: object, seconds: float) -> None:
+    assert parse_duration(value, "x") == seconds
+
+
+@pytest.mark.parametrize("value", ["15 minutes", "m", "", "-5s", 0, -1, True, [1], "1.5.3s", float("inf")])
+def test_bad_durations_name_key_value_and_what_is_allowed(value: object) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_duration(value, "sources[3].interval")
+    message = str(info.value)
+    assert message.startswith("sources[3].interval = ")
+    assert '"15m"' in message  # says what is allowed
+
+
+def test_sizes_and_duration_formatting() -> None:
+    assert parse_size("20MB", "k") == 20_000_000
+    assert parse_size("1KiB", "k") == 1024
+    assert parse_size(512, "k") == 512
+    with pytest.raises(ConfigError, match=r"http.max_bytes = \"lots\""):
+        parse_size("lots", "http.max_bytes")
+    assert format_duration(5400) == "1h30m"
+    assert format_duration(2) == "2s"
+    assert default_jitter(2.0) == pytest.approx(0.2)
+    assert default_jitter(86400) == 300.0
+
+
+# --- whole files -----------------------------------------------------------------------------
+
+def test_valid_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, """
+[http]
+timeout = "20s"
+max_bytes = "5MB"
+allow_private_addresses = true
+user_agent = "repost-tracker-test"
+
+[monitor]
+zero_item_runs = 3
+misfire_grace_time = "1m"
+
+[[sources]]
+name = "pastes"
+kind = "pastebin"
+interval = "15m"
+url = "http://127.0.0.1:9"
+limit = 50
+
+[[sources]]
+name = "sim"
+kind = "paste-site"
+interval = 2
+enabled = false
+jitter = 0
+zero_item_runs = 0
+listing_url = "http://127.0.0.1:9/archive"
+item_selector = "a.paste"
+raw_url = "http://127.0.0.1:9/raw/{id}"
+"""))
+    assert isinstance(config, TrackerConfig)
+    assert config.http.timeout == 20.0 and config.http.max_bytes == 5_000_000
+    assert config.http.allow_private_addresses is True
+    assert config.monitor.zero_item_runs == 3 and config.monitor.misfire_grace_time == 60.0
+    pastes, sim = config.sources
+    assert (pastes.index, pastes.name, pastes.kind, pastes.interval, pastes.enabled) == (1, "pastes", "pastebin",
+                                                                                        900.0, True)
+    assert pastes.jitter == 90.0 and pastes.zero_item_runs == 3
+    assert pastes.options.url == "http://127.0.0.1:9" and pastes.options.limit == 50
+    assert (sim.enabled, sim.jitter, sim.zero_item_runs, sim.interval) == (False, 0.0, 0, 2.0)
+    assert [s.name for s in config.enabled_sources] == ["pastes"]
+    assert config.source("sim") is sim
+    with pytest.raises(ConfigError, match="no source named 'nope'.*configured: pastes, sim"):
+        config.source("nope")
+
+
+def test_http_defaults_keep_private_addresses_refused(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, PASTE_SITE))
+    assert config.http.allow_private_addresses is False
+    assert config.sources[0].options.listing_url == "http://127.0.0.1:9/archive"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = "soon"\n',
+     'sources[1].interval = "soon": expected a number of seconds or a duration like "30s", "15m"'),
+    (PASTE_SITE + '[[sources]]\nname = "b"\nkind = "pastebin"\ninterval = "0s"\n',
+     'sources[2].interval = "0s": expected a positive duration'),
+    ('[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = "500ms"\n',
+     'sources[1].interval = "500ms": expected at least 1 second'),
+    ('[[sources]]\nname = "a"\nkind = "pastebin"\n', "sources[1].interval: missing"),
+    ('[[sources]]\nname = "a"\ninterval = 60\n', "sources[1].kind: missing"),
+    ('[[sources]]\nname = "a b"\nkind = "pastebin"\ninterval = 60\n', 'sources[1].name = "a b": expected 1-64'),
+    ('[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = 60\nenabled = "yes"\n',
+     'sources[1].enabled = "yes": expected true or false'),
+    ('[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = 60\nzero_item_runs = -1\n',
+     "sources[1].zero_item_runs = -1: expected a whole number >= 0"),
+    ('[[sources]]\nname = "a"\nkind = "telepathy"\ninterval = 60\n',
+     "sources[1].kind = 'telepathy': unknown source kind; allowed kinds: "),
+    ('[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = 60\nlimit = 900\n',
+     "sources[1]: source 'a' (pastebin): limit = 900"),
+    ('[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = 60\nlimt = 9\n',
+     "sources[1]: source 'a' (pastebin): limt = 9: unknown key; allowed keys: limit, url"),
+    (PASTE_SITE + PASTE_SITE, 'sources[2].name = "sim": already used by sources[1]'),
+    ('[http]\ntimeout = -1\n', "http.timeout = -1"),
+    ('[http]\ntimout = 5\n', "http.timout: unknown key; allowed: "),
+    ('[http]\nallow_private_addresses = "yes"\n', 'http.allow_private_addresses = "yes": expected true or false'),
+    ('[http]\nretries = 99\n', "http.retries = 99: must be 0..20"),
+    ('[monitor]\nzero_items = 3\n', "monitor.zero_items: unknown key; allowed: "),
+    ('[monitor]\nmax_workers = 0\n', "monitor.max_workers = 0: expected a whole number >= 1"),
+    ('[tracker]\nhome = "x"\n', "tracker: unknown top-level key; allowed: [http], [monitor], [[sources]]"),
+    ('sources = 3\n', "sources = 3: expected [[sources]] tables"),
+    ('[[sources]\n', "not valid TOML"),
+])
+def test_errors_name_key_value_and_allowed(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in error_of(tmp_path, text)
+
+
+def test_unknown_kind_lists_the_kinds(tmp_path: Path) -> None:
+    message = error_of(tmp_path, '[[sources]]\nname = "a"\nkind = "telepathy"\ninterval = 60\n')
+    for kind in ("pastebin", "paste-site", "gists", "search"):
+        assert kind in message
+
+
+@pytest.mark.parametrize("key", ["token", "api_key", "password", "key", "subscription_token", "secret"])
+def test_literal_secrets_are_refused_without_echoing_them(tmp_path: Path, key: str) -> None:
+    secret = "ghp_S3cr3tValue0123456789"
+    message = error_of(tmp_path, f'[[sources]]\nname = "g"\nkind = "gists"\ninterval = "1h"\n{key} = "{secret}"\n')
+    assert f"sources[1].{key}: secrets must not be written in the config file" in message
+    assert f"{key}_env" in message
+    assert secret not in message
+
+
+def test_proxy_credentials_are_refused_and_proxy_env_is_read(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    message = error_of(tmp_path, '[http]\nproxy = "http://user:pw@proxy.example:3128"\n')
+    assert "http.proxy" in message and "proxy_env" in message and "pw@" not in message
+    monkeypatch.setenv("E2_TEST_PROXY", "http://proxy.example:3128")
+    config = load_config(write(tmp_path, '[http]\nproxy_env = "E2_TEST_PROXY"\n'))
+    assert config.http.proxy == "http://proxy.example:3128"
+
+
+def test_env_names_are_checked_and_unset_ones_warned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("E2_UNSET_TOKEN", raising=False)
+    config = load_config(write(tmp_path, '[[sources]]\nname = "g"\nkind = "gists"\ninterval = "1h"\n'
+                                         'token_env = "E2_UNSET_TOKEN"\n'))
+    assert config.warnings == ("sources[1].token_env: environment variable E2_UNSET_TOKEN is not set",)
+    monkeypatch.setenv("E2_UNSET_TOKEN", "value-that-must-not-show")
+    assert load_config(write(tmp_path, '[[sources]]\nname = "g"\nkind = "gists"\ninterval = "1h"\n'
+                                       'token_env = "E2_UNSET_TOKEN"\n')).warnings == ()
+    message = error_of(tmp_path, '[[sources]]\nname = "g"\nkind = "gists"\ninterval = "1h"\n'
+                                 'token_env = "ghp_abc-def"\n')
+    assert 'sources[1].token_env = "ghp_abc-def": expected the NAME of an environment variable' in message
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found; create it .*--config PATH"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(b'# caf\xe9\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(bad)
+
+
+def test_the_documented_example_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(EXAMPLE)
+    kinds = {s.kind for s in config.sources}
+    assert {"pastebin", "paste-site", "gists", "search"} <= kinds
+    assert config.http.allow_private_addresses is False
+
+
+# --- tracker config check ----------------------------------------------------------------------
+
+@pytest.fixture
+def app():  # type: ignore[no-untyped-def]
+    from tracker.cli import app
+
+    return app
+
+
+def test_config_check_command(app, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    (tracker_home / "tracker.toml").write_text(PASTE_SITE, encoding="utf-8")
+    result = runner.invoke(app, ["config", "check"])
+    assert result.exit_code == 0, result.output
+    assert "valid, 1 source(s), 1 enabled" in result.stdout and "paste-site" in result.stdout
+    result = runner.invoke(app, ["config", "check", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["valid"] is True and data["sources"][0]["interval"] == 2.0
+    assert data["http"]["allow_private_addresses"] is False
+
+
+def test_config_check_hides_search_queries(app, tmp_path: Path, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, '[[sources]]\nname = "s"\nkind = "search"\ninterval = "1d"\nprovider = "searxng"\n'
+                           'url = "http://127.0.0.1:9"\nqueries = ["detainee list xlsx", "intitle:roster"]\n')
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "detainee list" not in result.stdout and "<2 not shown>" in result.stdout
+
+
+def test_config_check_invalid_exits_2(app, tmp_path: Path, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, '[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = "soon"\n')
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
+    assert result.exit_code == 2
+    assert 'error: sources[1].interval = "soon"' in result.stderr
