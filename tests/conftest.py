@@ -207,3 +207,20 @@ def web_root(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+@pytest.fixture
+def cli(tracker_home: Path):  # type: ignore[no-untyped-def]
+    """Run ``tracker ARGS...`` in-process (Typer's CliRunner); returns the result (stdout/stderr apart)."""
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str | Path):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke

@@ -1,0 +1,140 @@
+"""``tracker scan PATH_OR_URL...``: look for registered leaks in files, folders and URLs.
+
+The scan pipeline (extractors, matcher) is imported when the command runs, not when the
+command line is built, so other commands start fast.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from sources.http import HttpSettings
+from tracker import store
+from tracker.cli.state import (
+    EXIT_HITS,
+    EXIT_SCAN_ERRORS,
+    JsonOption,
+    KeyFileOption,
+    err,
+    out,
+    print_json,
+    state_of,
+)
+from tracker.db import session_scope
+from tracker.errors import UsageError
+from tracker.fetch import UrlFetcher, is_url
+
+if TYPE_CHECKING:
+    from tracker.pipeline import Scanner, ScanResult
+
+EPILOG = (f"Exit codes: 0 all documents scanned (hits or not); 2 usage error; {EXIT_SCAN_ERRORS} some documents "
+          f"could not be scanned; {EXIT_HITS} hits found (only with --fail-on-hit; takes precedence over "
+          f"{EXIT_SCAN_ERRORS}).")
+_PROGRESS_MIN_DOCUMENTS = 2
+_VERDICT_STYLE = {"hit": "bold red", "clean": "green", "error": "yellow"}
+
+
+def _jobs(targets: list[str]) -> list[str | Path]:
+    """Expand targets into documents: URLs as given, folders into their files (sorted)."""
+    from tracker.pipeline import iter_files
+
+    missing = [t for t in targets if not is_url(t) and not Path(t).exists()]
+    if missing:
+        raise UsageError(f"no such file, folder or http(s) URL: {', '.join(missing)}")
+    jobs: list[str | Path] = []
+    for target in targets:
+        jobs.extend([target] if is_url(target) else iter_files(Path(target)))
+    return jobs
+
+
+def _run(scanner: Scanner, jobs: list[str | Path]) -> Iterator[ScanResult]:
+    """Scan each job, with a progress bar on stderr when it is a terminal and there is more than one."""
+    show = sys.stderr.isatty() and len(jobs) >= _PROGRESS_MIN_DOCUMENTS
+    progress = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err(), transient=True) if show else None
+    with progress or nullcontext():
+        task = progress.add_task("scan", total=len(jobs)) if progress else None
+        for job in jobs:
+            yield from scanner.scan_url(job) if isinstance(job, str) else scanner.scan_file(job)
+            if progress is not None and task is not None:
+                progress.advance(task)
+
+
+def _records_text(records: list[int], most: int = 8) -> str:
+    shown = ", ".join(map(str, records[:most]))
+    return shown + (f" (+{len(records) - most})" if len(records) > most else "")
+
+
+def scan(
+    ctx: typer.Context,
+    targets: Annotated[list[str], typer.Argument(metavar="PATH_OR_URL...", help="Files, folders or http(s) URLs.")],
+    leak: Annotated[list[str] | None, typer.Option(
+        "--leak", help="Only this leak (repeat for several; default: all registered leaks).")] = None,
+    json_: JsonOption = False,
+    fail_on_hit: Annotated[bool, typer.Option("--fail-on-hit", help=f"Exit {EXIT_HITS} when anything is found.")]
+    = False,
+    allow_private_addresses: Annotated[bool, typer.Option(
+        "--allow-private-addresses", hidden=True,
+        help="Let URLs reach loopback/private addresses (tests only); also TRACKER_ALLOW_PRIVATE_ADDRESSES=1.")]
+    = False,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Scan documents for registered leaks; store what is found as hits.
+
+    With --json, prints one JSON object per document per leak: source, leak, verdict
+    (hit, clean or error), score, records (leak record ids), fields (per-column numbers),
+    sha256 and, for errors, error. Logs and progress go to stderr.
+    """
+    from tracker.pipeline import Scanner
+
+    state = state_of(ctx)
+    jobs = _jobs(targets)
+    engine = state.engine()
+    with session_scope(engine) as session:
+        chosen = [store.require_leak(session, name) for name in leak] if leak else store.list_leaks(session)
+    if not chosen:
+        raise UsageError("no leaks registered yet; add one first: tracker leak add FILE --name NAME")
+    http = HttpSettings(allow_private_addresses=allow_private_addresses or state.settings.allow_private_addresses)
+    counts = {"hit": 0, "clean": 0, "error": 0}
+    rows: list[ScanResult] = []
+    with UrlFetcher(http) as fetcher, Scanner(engine, chosen, state.keyer(key_file), settings=state.settings,
+                                              fetcher=fetcher) as scanner:
+        for result in _run(scanner, jobs):
+            counts[result.verdict] += 1
+            if json_:
+                print_json(result.to_json())
+            else:
+                rows.append(result)
+    if not json_:
+        _print_table(rows)
+    err().print(f"scanned {len(jobs)} document(s) against {len(chosen)} leak(s): {counts['hit']} hit(s), "
+                f"{counts['error']} error(s)", highlight=False)
+    if fail_on_hit and counts["hit"]:
+        raise typer.Exit(EXIT_HITS)
+    if counts["error"]:
+        raise typer.Exit(EXIT_SCAN_ERRORS)
+
+
+def _note(result: ScanResult) -> str:
+    if result.error:
+        return result.error
+    if result.hit_id is None:
+        return ""
+    return f"{'new ' if result.new_hit else ''}hit #{result.hit_id}"
+
+
+def _print_table(rows: list[ScanResult]) -> None:
+    table = Table("source", "leak", "verdict", "score", "records", "note")
+    for r in rows:
+        table.add_row(Text(r.source), Text(r.leak), Text(r.verdict, style=_VERDICT_STYLE[r.verdict]),
+                      f"{r.score:.2f}", _records_text(r.records), Text(_note(r)))
+    out().print(table)

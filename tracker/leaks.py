@@ -1,0 +1,245 @@
+"""Registering, listing and removing leaks, and loading their fingerprint indexes.
+
+Adding a leak reads its table once, builds the keyed index and keeps only that: the index
+file under ``$TRACKER_HOME/indexes`` and a row describing it. The order makes a failure
+harmless: the index is written to a temporary file, fsynced and renamed into place before
+the row is committed, and removed again if the commit fails, so there is never a row
+without its index file; a crash can at worst leave an unreferenced index file, never a
+half-written one.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, is_dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.engine import Engine
+
+from fingerprints.errors import FingerprintError, IndexFormatError
+from fingerprints.index import LeakIndex, build_index
+from fingerprints.keyed import Keyer
+from fingerprints.roles import Role
+from tracker import store
+from tracker.db import session_scope
+from tracker.errors import ConfigError, ExtractionError, StorageError, UsageError
+from tracker.keyfile import write_private_temp
+from tracker.leakfile import LeakTable, read_leak_table
+from tracker.models import Leak, utcnow
+from tracker.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    """What ``add_leak`` did: ``added``, ``replaced`` or ``unchanged`` (already registered)."""
+
+    leak: Leak
+    status: Literal["added", "replaced", "unchanged"]
+    decisions: list[str] = field(default_factory=list)
+
+
+def check_name(name: str) -> str:
+    """Refuse leak names that could not safely be part of a file name."""
+    if not NAME_RE.match(name):
+        raise UsageError(
+            f"leak name {name!r} is not allowed: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in chunks (leak files can be large)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise UsageError(f"cannot read leak file {path}: {exc.strerror or exc}") from exc
+    return digest.hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    """Turn the leak reader's sheet descriptions (dataclasses, enums, tuples) into JSON values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _read_table(path: Path, columns: dict[str, Role] | None, sheet: str | None) -> LeakTable:
+    """Read the leak table, turning every reader failure into a usage error (exit 2)."""
+    try:
+        return read_leak_table(path, columns, sheet)
+    except UsageError:
+        raise
+    except (ExtractionError, FingerprintError, ValueError, OSError) as exc:
+        raise UsageError(f"cannot read leak file {path}: {exc}") from exc
+
+
+def _check_existing(existing: Leak, sha256: str, keyer: Keyer, replace: bool) -> bool:
+    """Decide what to do with a leak of the same name; True means "already registered"."""
+    if replace:
+        return False
+    if existing.file_sha256 != sha256:
+        raise UsageError(
+            f"a leak named {existing.name!r} is already registered from another file "
+            f"({existing.file_name}); use --replace to replace it, or choose another --name"
+        )
+    if existing.key_id != keyer.key_id:
+        raise ConfigError(
+            f"leak {existing.name!r} was registered with another key (key id {existing.key_id}, "
+            f"this key is {keyer.key_id}); use the original key file, or --replace to rebuild it with this key"
+        )
+    return True
+
+
+def add_leak(
+    engine: Engine,
+    settings: Settings,
+    keyer: Keyer,
+    path: Path,
+    name: str,
+    *,
+    columns: dict[str, Role] | None = None,
+    sheet: str | None = None,
+    replace: bool = False,
+) -> AddOutcome:
+    """Register the leak table at ``path`` under ``name`` (idempotent; see module docstring).
+
+    Same name and same file (and key): nothing is done and ``unchanged`` is returned. Same
+    name, another file: ``UsageError`` unless ``replace``, which rebuilds the index in place
+    and keeps the leak's hits (their record ids refer to the file they were found with).
+    """
+    check_name(name)
+    if not path.is_file():
+        raise UsageError(f"leak file {path} does not exist or is not a file")
+    sha256 = file_sha256(path)
+    with session_scope(engine) as session:
+        existing = store.get_leak(session, name)
+    if existing is not None and _check_existing(existing, sha256, keyer, replace):
+        return AddOutcome(existing, "unchanged")
+
+    table = _read_table(path, columns, sheet)
+    try:
+        index = build_index(table.rows, table.columns, keyer, table.record_ids)
+    except FingerprintError as exc:
+        raise UsageError(f"cannot index leak file {path}: {exc}") from exc
+    data = index.to_bytes()
+    index_sha256 = hashlib.sha256(data).hexdigest()
+    relative = f"indexes/{name}-{index_sha256[:12]}.idx"
+    target = settings.home / relative
+    settings.ensure_home()
+    tmp = write_private_temp(target.parent, target.name, data)
+    try:
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_folder(target.parent)
+
+    values = dict(
+        file_name=path.name, file_format=str(table.file_format), file_sha256=sha256,
+        n_records=len(table.record_ids), columns=[{"name": c.name, "role": Role(c.role).value} for c in index.columns],
+        sheets=_jsonable(table.sheets), key_id=keyer.key_id, index_path=relative,
+        index_sha256=index_sha256, index_bytes=len(data),
+    )
+    old_path = existing.index_path if existing is not None else None
+    try:
+        with session_scope(engine) as session:
+            row = store.get_leak(session, name)
+            if row is None:
+                row = Leak(name=name, created_at=utcnow(), **values)
+            elif existing is None:
+                raise UsageError(f"a leak named {name!r} was registered by another process meanwhile; try again")
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
+            session.add(row)
+    except BaseException:
+        if relative != old_path:
+            target.unlink(missing_ok=True)
+        raise
+    if old_path is not None and old_path != relative:
+        (settings.home / old_path).unlink(missing_ok=True)
+    status: Literal["added", "replaced"] = "replaced" if existing is not None else "added"
+    log.info("leak %s %s: %d records, %d columns, index %d bytes", name, status, row.n_records,
+             len(row.columns), row.index_bytes)
+    return AddOutcome(row, status, list(table.decisions))
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def list_leaks(engine: Engine) -> list[tuple[Leak, int]]:
+    """All leaks with their number of hits."""
+    with session_scope(engine) as session:
+        return [(leak, store.count_hits(session, leak.id or 0)) for leak in store.list_leaks(session)]
+
+
+def remove_leak(engine: Engine, settings: Settings, name: str, *, force: bool = False) -> int:
+    """Delete a leak's row and index file; returns the number of hits deleted with it.
+
+    A leak with hits is refused unless ``force``: its hits are findings (re-posts that may
+    still need taking down) and go with it.
+    """
+    with session_scope(engine) as session:
+        leak = store.require_leak(session, name)
+        n_hits = store.count_hits(session, leak.id or 0)
+        if n_hits and not force:
+            raise UsageError(f"leak {name!r} has {n_hits} hit(s); use --force to delete it together with its hits")
+        store.delete_leak(session, leak)
+        index_path = leak.index_path
+    (settings.home / index_path).unlink(missing_ok=True)
+    log.info("leak %s removed with %d hit(s)", name, n_hits)
+    return n_hits
+
+
+def load_index(settings: Settings, leak: Leak, keyer: Keyer) -> LeakIndex:
+    """Load a leak's index, checking it was built with ``keyer``'s key and is intact."""
+    if leak.key_id != keyer.key_id:
+        raise ConfigError(
+            f"leak {leak.name!r} was registered with another key (key id {leak.key_id}); the key file in use "
+            f"has key id {keyer.key_id}. Point --key-file or TRACKER_KEY_FILE at the original key."
+        )
+    path = settings.home / leak.index_path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"index file of leak {leak.name!r} cannot be read ({path}): {exc.strerror or exc}; "
+                           f"add the leak again with --replace") from exc
+    if hashlib.sha256(data).hexdigest() != leak.index_sha256:
+        raise StorageError(f"index file of leak {leak.name!r} ({path}) is damaged: its checksum does not match; "
+                           f"add the leak again with --replace")
+    try:
+        return LeakIndex.from_bytes(data)
+    except IndexFormatError as exc:
+        raise StorageError(f"index file of leak {leak.name!r} ({path}) cannot be loaded: {exc}") from exc

@@ -1,0 +1,220 @@
+"""The scan pipeline: document bytes in, one verdict per leak out, hits stored.
+
+Each document is hashed, extracted once and matched against every leak; the document and
+any hit are written in one transaction per document, so a crash loses at most the document
+in hand and a re-scan is idempotent (the document's ``last_seen`` moves on, the hit is
+updated, never duplicated). A document that cannot be read gives an ``error`` result and
+the run goes on; an unsupported format is an error too, never silently "clean".
+
+What is stored and returned of a match is record ids, numbers and masked evidence
+("M****** (7)"); ``_masked`` and ``_numbers_only`` re-check that on the way in, so even a
+matcher bug cannot put a leaked value into the database or onto the screen.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from fingerprints.errors import KeyError_
+from fingerprints.keyed import Keyer
+from fingerprints.matcher import DocumentMatch, Matcher, RecordMatch, mask
+from tracker import store
+from tracker.db import session_scope
+from tracker.errors import ConfigError, StorageError
+from tracker.extract import Limits, extract
+from tracker.fetch import FetchFailed, UrlFetcher
+from tracker.leaks import load_index
+from tracker.models import Leak
+from tracker.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Verdict = Literal["hit", "clean", "error"]
+_MASKED_RE = re.compile(r"^\S\** \(\d+\)$")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The verdict on one document for one leak."""
+
+    source: str
+    leak: str
+    verdict: Verdict
+    sha256: str | None = None
+    score: float = 0.0
+    records: list[int] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    hit_id: int | None = None
+    new_hit: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``tracker scan --json`` line: ids, numbers and hashes only."""
+        out: dict[str, Any] = {"source": self.source, "leak": self.leak, "verdict": self.verdict,
+                               "score": round(self.score, 4), "records": self.records, "fields": self.fields,
+                               "sha256": self.sha256}
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+def _masked(text: str) -> str:
+    """Evidence as the matcher should give it ("M****** (7)"); anything else is masked here."""
+    return text if _MASKED_RE.match(text) else mask(text)
+
+
+def _numbers_only(value: Any) -> Any:
+    """Keep the keys and the numbers of a per-field summary, drop every string value."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in ((k, _numbers_only(v)) for k, v in value.items()) if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [v for v in map(_numbers_only, value) if v is not None]
+    if isinstance(value, bool | int | float):
+        return value
+    return None
+
+
+def _record_detail(record: RecordMatch) -> dict[str, Any]:
+    return {"id": record.record_id, "score": round(record.score, 4), "part": record.part, "line": record.line,
+            "fields": _numbers_only(record.fields),
+            "evidence": {str(k): _masked(str(v)) for k, v in record.evidence.items()}}
+
+
+def _hit_data(match: DocumentMatch) -> store.HitData:
+    return store.HitData(
+        score=float(match.score), record_ids=[int(r) for r in match.record_ids],
+        fields=_numbers_only(match.fields),
+        records_detail=[_record_detail(r) for r in sorted(match.records, key=lambda r: r.record_id)],
+    )
+
+
+def iter_files(path: Path) -> Iterator[Path]:
+    """``path`` itself if it is a file, else every file below it, in sorted order (no symlinked folders)."""
+    if not path.is_dir():
+        yield path
+        return
+    for folder, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(folder) / name
+
+
+@dataclass
+class LoadedLeak:
+    """A leak ready to match: its row id, name and matcher (loaded index)."""
+
+    id: int
+    name: str
+    matcher: Matcher
+
+
+class Scanner:
+    """Scans documents against a set of leaks and stores what it finds.
+
+    Build one per run (loading an index takes a moment) and feed it documents with
+    :meth:`scan_bytes`, :meth:`scan_file`, :meth:`scan_path` or :meth:`scan_url`.
+    """
+
+    def __init__(self, engine: Engine, leaks: Sequence[Leak], keyer: Keyer, *, settings: Settings,
+                 fetcher: UrlFetcher | None = None, limits: Limits | None = None) -> None:
+        self.engine = engine
+        self.fetcher = fetcher
+        self._own_fetcher: UrlFetcher | None = None
+        self.limits = limits
+        self.leaks: list[LoadedLeak] = []
+        for leak in leaks:
+            index = load_index(settings, leak, keyer)
+            try:
+                matcher = Matcher(index, keyer)
+            except KeyError_ as exc:
+                raise ConfigError(f"leak {leak.name!r}: {exc}") from exc
+            self.leaks.append(LoadedLeak(leak.id or 0, leak.name, matcher))
+
+    def errors(self, source: str, message: str, sha256: str | None = None) -> list[ScanResult]:
+        """One ``error`` result per leak for a document that could not be scanned; also stored."""
+        log.warning("cannot scan %s: %s", source, message)
+        try:
+            with session_scope(self.engine) as session:
+                store.record_scan_error(session, source, message)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot store scan error for {source}: {exc}") from exc
+        return [ScanResult(source, leak.name, "error", sha256=sha256, error=message) for leak in self.leaks]
+
+    def scan_bytes(self, source: str, data: bytes, content_type: str | None = None,
+                   name: str | None = None) -> list[ScanResult]:
+        """Extract ``data`` once, match it against every leak, store the document and hits."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            extracted = extract(data, name=name or source, content_type=content_type, limits=self.limits)
+            texts = [part.text for part in extracted.parts]
+            for problem in extracted.errors:
+                log.warning("%s: part skipped: %s", source, problem)
+            matches = [(leak, leak.matcher.match_parts(texts)) for leak in self.leaks]
+        except Exception as exc:  # one bad document must not stop the run
+            log.debug("scan of %s failed", source, exc_info=True)
+            return self.errors(source, str(exc) or exc.__class__.__name__, sha256)
+        try:
+            with session_scope(self.engine) as session:
+                document, _ = store.record_document(
+                    session, source=source, sha256=sha256, size=len(data), content_type=content_type,
+                    kind=extracted.kind)
+                results = []
+                for leak, match in matches:
+                    if match.verdict != "hit":
+                        results.append(ScanResult(source, leak.name, "clean", sha256, float(match.score)))
+                        continue
+                    found = _hit_data(match)
+                    hit, created = store.record_hit(session, leak_id=leak.id, document_id=document.id or 0,
+                                                    data=found)
+                    results.append(ScanResult(source, leak.name, "hit", sha256, found.score, found.record_ids,
+                                              found.fields, hit_id=hit.id, new_hit=created))
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot store the scan of {source}: {exc}") from exc
+        log.info("scanned %s (%d bytes, %d parts): %s", source, len(data), len(texts),
+                 ", ".join(f"{r.leak}={r.verdict}" for r in results) or "no leaks")
+        return results
+
+    def scan_file(self, path: Path) -> list[ScanResult]:
+        """Scan one local file; its source is its absolute path."""
+        source = str(path.absolute())
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return self.errors(source, f"cannot read {source}: {exc.strerror or exc}")
+        return self.scan_bytes(source, data, name=path.name)
+
+    def scan_path(self, path: Path) -> Iterator[ScanResult]:
+        """Scan a file, or every file of a folder recursively in sorted order."""
+        for file in iter_files(path):
+            yield from self.scan_file(file)
+
+    def scan_url(self, url: str) -> list[ScanResult]:
+        """Fetch ``url`` through the guarded HTTP client and scan the body; its source is the URL."""
+        if self.fetcher is None:
+            self.fetcher = self._own_fetcher = UrlFetcher()
+        try:
+            result = self.fetcher.fetch(url)
+        except FetchFailed as exc:
+            return self.errors(url, str(exc))
+        return self.scan_bytes(url, result.content, result.content_type, name=result.final_url)
+
+    def close(self) -> None:
+        """Close the HTTP client if the scanner made its own."""
+        if self._own_fetcher is not None:
+            self._own_fetcher.close()
+            self.fetcher = self._own_fetcher = None
+
+    def __enter__(self) -> Scanner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
