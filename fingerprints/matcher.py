@@ -1,0 +1,708 @@
+"""Find a leak's records in the text of any document.
+
+The matcher works in three passes, each cheaper than the next is thorough:
+
+1. **Document gate.** The text is lower-cased and split in a few C calls
+   (``bytes.translate`` + ``split``); each distinct token is classified once per process
+   (cached) as a leak name token, a leak ID, a date, a month name, or nothing. A document with
+   no leak ID and no leak name next to any date cannot hold a record and is done.
+2. **Candidates.** Posting keys (the ID; each name token combined with each date of birth) are
+   looked up in the index's sorted posting array, document-wide first and then per line.
+3. **Verification.** Each candidate record is compared field by field with its line (long
+   prose lines are cut into overlapping windows; a record wrapped onto the next line borrows
+   from its neighbour only the kinds of field its own line lacks). Names tolerate typos through
+   per-record salted bigram fingerprints compared with rapidfuzz.
+
+The decision is field-aware: each matched field's chance of matching an unrelated person is
+estimated from the leak's own frequencies (an ID carries ~9 digits of chance, a birth date one
+day in the leak's span, a name token its frequency, a country or facility very little). The
+expected number of chance matches ``E = N x prod(p)`` must be tiny for a record to count, and a
+record needs two kinds of identifying evidence (ID, date of birth, name) on the same line. A
+document is a hit when its records' combined evidence clears the document threshold; the score
+is a logistic map of that evidence, 0.5 at the threshold.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasketch import MinHash
+from rapidfuzz.distance import Levenshtein
+
+from . import keyed
+from .errors import KeyError_
+from .index import (
+    MINHASH_SEED,
+    NUM_PERM,
+    LeakIndex,
+    bigrams,
+    name_column_key,
+    posting_key_id,
+    posting_key_name_dob,
+    weak_key,
+)
+from .keyed import Keyer, mix_np, salt32
+from .normalize import MONTHS, PARTICLES, date_token, fold, normalize_id, phrase, text_dates
+from .roles import Role
+
+#: A record counts when fewer than this many chance matches are expected across the leak.
+RECORD_MAX_EXPECTED = 1e-3
+#: A document is a hit when sum(log10(RECORD_MAX_EXPECTED / E_record)) reaches this.
+DOCUMENT_EVIDENCE = 1.5
+#: Lines longer than this many tokens (prose) are cut into windows of WINDOW tokens.
+LONG_LINE = 60
+WINDOW = 40
+MAX_NGRAM = 6
+FUZZY_MIN_SIMILARITY = 0.5
+FUZZY_MAX_BIGRAM_EDITS = 4
+FUZZY_PENALTY = 20.0
+NAME_P_FLOOR = 1e-5
+
+_ASCII_TABLE = bytearray(range(256))
+for _b in range(256):
+    _c = chr(_b)
+    if _b < 128 and not (_c.isalnum() or _c in "-/.'\n"):
+        _ASCII_TABLE[_b] = 0x20
+    elif "A" <= _c <= "Z":
+        _ASCII_TABLE[_b] = _b + 32
+TRANSLATE = bytes(_ASCII_TABLE)
+
+_F_MONTH = 1
+_F_IDLIKE = 2
+_F_DATE = 4
+_DIGIT = re.compile(r"\d")
+_STRIP = "-./'"
+
+
+@dataclass(frozen=True, slots=True)
+class _Info:
+    names: tuple[int, ...]
+    id_hash: int
+    dobs: tuple[int, ...]
+    flags: int
+
+
+@dataclass
+class RecordMatch:
+    """One leaked record found in a document: where, how closely, on which fields."""
+
+    record_id: int
+    score: float                      # 0..1 confidence that this is the record
+    expected_chance: float            # E: chance matches expected for this evidence
+    part: int                         # index of the document part (archive member, sheet)
+    line: int                         # 0-based line in that part
+    fields: dict[str, float]          # leak column name -> similarity 0..1
+    evidence: dict[str, str]          # leak column name -> masked text ("M**** (5)")
+    row_similarity: float = 0.0       # MinHash Jaccard estimate between record and line
+
+    def to_dict(self) -> dict:
+        return {
+            "record": self.record_id, "score": round(self.score, 4), "part": self.part,
+            "line": self.line, "fields": {k: round(v, 3) for k, v in self.fields.items()},
+            "evidence": self.evidence, "row_similarity": round(self.row_similarity, 3),
+        }
+
+
+@dataclass
+class DocumentMatch:
+    """The verdict on one document against one leak."""
+
+    verdict: str                      # "hit" | "clean"
+    score: float                      # calibrated: 0.5 at the decision threshold
+    evidence: float                   # summed log10 evidence of the records
+    records: list[RecordMatch] = field(default_factory=list)
+    fields: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def record_ids(self) -> list[int]:
+        return sorted({r.record_id for r in self.records})
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "score": round(self.score, 4), "records": self.record_ids,
+                "fields": self.fields}
+
+
+def mask(text: str) -> str:
+    """What an analyst may see of a matched value: first letter and length."""
+    text = text.strip()
+    if not text:
+        return ""
+    return f"{text[0]}{'*' * (len(text) - 1)} ({len(text)})"
+
+
+class _Window:
+    """Evidence one line (or window of a long line) offers."""
+
+    __slots__ = ("part", "line", "tokens", "names", "ids", "dobs", "flags", "_phrases", "_alpha", "text")
+
+    def __init__(self, part: int, line: int, tokens: list[bytes], text: str) -> None:
+        self.part = part
+        self.line = line
+        self.tokens = tokens
+        self.text = text
+        self.names: set[int] = set()
+        self.ids: set[int] = set()
+        self.dobs: dict[int, int] = {}  # fingerprint -> how many readings its token had
+        self.flags = 0
+        self._phrases: set[int] | None = None
+        self._alpha: list[tuple[str, bytes]] | None = None
+
+
+class Matcher:
+    """Matches documents against one leak's :class:`LeakIndex`. Keep one per process: it caches."""
+
+    def __init__(self, index: LeakIndex, keyer: Keyer) -> None:
+        if keyer.key_id != index.key_id:
+            raise KeyError_(
+                f"this leak was fingerprinted with key {index.key_id}, not with the key given ({keyer.key_id})"
+            )
+        self.index = index
+        self.keyer = keyer
+        self.n = max(index.n_records, 1)
+        self._log_n = math.log10(self.n)
+        self._roles = index.roles()
+        self._colnames = [c.name for c in index.columns]
+        self._name_vocab = set(index.name_vocab.tolist())
+        self._id_vocab = set(index.id_vocab.tolist())
+        self._name_count = dict(zip(index.name_vocab.tolist(), index.name_count.tolist()))
+        self._dob_count = dict(zip(index.dob_vocab.tolist(), index.dob_count.tolist()))
+        self._weak_count = dict(zip(index.weak_vocab.tolist(), index.weak_count.tolist()))
+        self._weak_raw = set(index.weak_raw.tolist())
+        self._date_vocab = set(self._dob_count) | self._weak_raw
+        self._weak_first = set(index.weak_first.tolist())
+        self._weak_words = int(index.meta.get("weak_words", MAX_NGRAM))
+        self._word_cache: dict[bytes, str] = {}
+        self._namecol_count = dict(zip(index.namecol_vocab.tolist(), index.namecol_count.tolist()))
+        name_roles = {r for r in self._roles if r.is_name}
+        surname_roles = name_roles & {Role.LAST_NAME, Role.FULL_NAME}
+        #: Name columns whose match identifies (a surname); first names alone only corroborate.
+        self._identifying_name_roles = surname_roles or name_roles
+        id_digits = index.meta.get("id_digits", 9)
+        self._id_log_p = -min(float(id_digits), 12.0)
+        self._id_len_min = max(4, int(index.meta.get("id_len_min", 4)))
+        self._id_len_max = int(index.meta.get("id_len_max", 64))
+        self._dob_floor = 1.0 / max(index.dob_span_days, 365)
+        self._forget()
+        self._fold_cache: dict[bytes, list[str]] = {}
+        self._minhash_template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=lambda x: x & 0xFFFFFFFF)
+
+    # -- token classification -------------------------------------------------------
+    def _classify(self, tok: bytes) -> _Info | None:
+        h = self.keyer.cached
+        if tok.isdigit():  # the common numeric case, without decoding or regexes
+            if len(tok) < 4:
+                return None
+            dobs: tuple[int, ...] = ()
+            flags = 0
+            if len(tok) == 8 and tok[:2] in (b"19", b"20"):
+                dobs = self._dob_hashes(date_token(tok.decode()))
+                flags = _F_DATE if dobs else 0
+            nid = tok.lstrip(b"0")
+            id_hash = 0
+            if self._id_len_min <= len(nid) <= self._id_len_max:
+                ih = h(keyed.ID, nid.decode())
+                id_hash = ih if ih in self._id_vocab else 0
+            if len(nid) >= 6:
+                flags |= _F_IDLIKE
+            return _Info((), id_hash, dobs, flags) if (id_hash or dobs or flags) else None
+        if tok.isalpha():  # plain ASCII word
+            s = tok.decode()
+            names = ()
+            if len(s) >= 2 and s not in PARTICLES:
+                nh = h(keyed.NAME, s)
+                names = (nh,) if nh in self._name_vocab else ()
+            flags = _F_MONTH if s in MONTHS else 0
+            return _Info(names, 0, (), flags) if (names or flags) else None
+        s = tok.decode("utf-8", "ignore").strip(_STRIP)
+        if not s:
+            return None
+        if _DIGIT.search(s):
+            s = fold(s)
+            dates = date_token(s)
+            dobs = self._dob_hashes(dates)
+            nid = normalize_id(s)
+            flags = _F_DATE if dates else 0
+            id_hash = 0
+            if nid is not None and not dates:
+                ih = h(keyed.ID, nid)
+                if ih in self._id_vocab:
+                    id_hash = ih
+                if sum(c.isdigit() for c in nid) >= 6:
+                    flags |= _F_IDLIKE
+            if dobs or id_hash or flags:
+                return _Info((), id_hash, dobs, flags)
+            return None
+        parts = self._folded(tok)
+        names = tuple(nh for p in parts if (nh := h(keyed.NAME, p)) in self._name_vocab)
+        flags = _F_MONTH if fold(s).rstrip(".") in MONTHS else 0
+        if names or flags:
+            return _Info(names, 0, (), flags)
+        return None
+
+    def _dob_hashes(self, dates) -> tuple[int, ...]:
+        """Fingerprints of the dates that are birth dates (or other dates) somewhere in the leak."""
+        h = self.keyer.cached
+        return tuple(dh for d in dates if (dh := h(keyed.DOB, d.isoformat())) in self._date_vocab)
+
+    def _folded(self, tok: bytes) -> list[str]:
+        """Identifying name parts of a raw token (folded, split on - ' .)."""
+        got = self._fold_cache.get(tok)
+        if got is None:
+            if len(self._fold_cache) > 1_000_000:
+                self._fold_cache.clear()
+            text = fold(tok.decode("utf-8", "ignore")).replace("'", "")
+            got = [p for p in re.split(r"[^a-z]+", text) if len(p) >= 2 and p not in PARTICLES]
+            self._fold_cache[tok] = got
+        return got
+
+    def _learn(self, tokens: list[bytes]) -> None:
+        """Classify the tokens not seen before (once per process; most tokens recur)."""
+        known = self._known
+        if known.issuperset(tokens):
+            return
+        if len(known) > 3_000_000:
+            self._forget()
+            known = self._known
+        relevant = self._relevant
+        for tok in set(tokens).difference(known):
+            known.add(tok)
+            info = self._classify(tok)
+            if info is None:
+                continue
+            relevant[tok] = info
+            if info.names:
+                self._t_name.add(tok)
+            if info.id_hash:
+                self._t_id.add(tok)
+            if info.dobs:
+                self._t_date.add(tok)
+            if info.flags & _F_MONTH:
+                self._t_month.add(tok)
+
+    def _forget(self) -> None:
+        self._known: set[bytes] = set()
+        self._relevant: dict[bytes, _Info] = {}
+        self._t_name: set[bytes] = set()
+        self._t_id: set[bytes] = set()
+        self._t_date: set[bytes] = set()
+        self._t_month: set[bytes] = set()
+
+    def _infos(self, tokens: list[bytes]) -> dict[bytes, _Info]:
+        """The relevant tokens among ``tokens`` with what they are."""
+        self._learn(tokens)
+        relevant = self._relevant
+        return {t: relevant[t] for t in set(relevant).intersection(tokens)} if relevant else {}
+
+    # -- public API -----------------------------------------------------------------
+    def match(self, text: str) -> DocumentMatch:
+        """Match one text (lines separated by newlines; table cells by tabs)."""
+        return self.match_parts([text])
+
+    def match_parts(self, texts: Sequence[str]) -> DocumentMatch:
+        """Match a document made of several parts (archive members, sheets) as one document."""
+        found: dict[int, RecordMatch] = {}
+        for pi, text in enumerate(texts):
+            for rm in self._match_text(pi, text):
+                best = found.get(rm.record_id)
+                if best is None or rm.expected_chance < best.expected_chance:
+                    found[rm.record_id] = rm
+        return self._decide(list(found.values()))
+
+    def leaked_values_in(self, text: str) -> list[str]:
+        """Kinds of leaked value ("name", "id", "dob") that appear in ``text``: for vetting queries."""
+        low = text.encode("utf-8", "ignore").translate(TRANSLATE)
+        infos = self._infos(low.split())
+        kinds: set[str] = set()
+        dobs: set[int] = set()
+        for info in infos.values():
+            if info.names:
+                kinds.add("name")
+            if info.id_hash:
+                kinds.add("id")
+            dobs.update(info.dobs)
+        if any(info.flags & _F_MONTH for info in infos.values()):
+            dobs.update(self.keyer.cached(keyed.DOB, d.isoformat()) for d in text_dates(text))
+        if any(d in self._dob_count for d in dobs):
+            kinds.add("dob")
+        return sorted(kinds)
+
+    # -- passes -----------------------------------------------------------------------
+    def _match_text(self, part: int, text: str) -> list[RecordMatch]:
+        low = text.encode("utf-8", "ignore").translate(TRANSLATE)
+        tokens = low.split()
+        self._learn(tokens)
+        # Document gate, in C: a leaked ID, or a leak name together with a leak date.
+        id_t = self._t_id.intersection(tokens)
+        if not id_t:
+            if self._t_name.isdisjoint(tokens):
+                return []
+            if self._t_date.isdisjoint(tokens) and self._t_month.isdisjoint(tokens):
+                return []
+        relevant = self._relevant
+        found = id_t.union(self._t_name.intersection(tokens), self._t_date.intersection(tokens),
+                           self._t_month.intersection(tokens))
+        infos = {t: relevant[t] for t in found}
+        names: set[int] = set()
+        ids: set[int] = set()
+        dobs: set[int] = set()
+        month = False
+        for info in infos.values():
+            names.update(info.names)
+            if info.id_hash:
+                ids.add(info.id_hash)
+            dobs.update(info.dobs)
+            month = month or bool(info.flags & _F_MONTH)
+        if not ids and not (names and (dobs or month)):
+            return []
+        if month and names:
+            dobs.update(self._dob_hashes(text_dates(text)))
+        # Which names and dates take part in a posting hit anywhere in the document: only lines
+        # holding one of those (or a leaked ID) need a closer look.
+        hit_names, hit_dobs = names, dobs
+        if names and dobs and len(names) * len(dobs) <= 4_000_000:
+            na = np.fromiter(names, dtype=np.uint64, count=len(names))
+            da = np.fromiter(dobs, dtype=np.uint64, count=len(dobs))
+            hit = self._posting_hits(mix_np(na[:, None], da[None, :]).ravel()).reshape(len(na), len(da))
+            rows, cols = np.nonzero(hit)
+            hit_names = set(na[rows].tolist())
+            hit_dobs = set(da[cols].tolist())
+        elif not dobs:
+            hit_names = set()
+        if not ids and not hit_names:
+            return []
+        anchors = {t for t, i in infos.items()
+                   if i.id_hash or (i.names and not hit_names.isdisjoint(i.names))
+                   or (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
+        return self._match_lines(part, text, low, infos, anchors)
+
+    def _posting_hits(self, arr: np.ndarray) -> np.ndarray:
+        """Boolean mask: which of ``arr``'s keys are in the posting array."""
+        pk = self.index.post_key
+        if not len(arr) or not len(pk):
+            return np.zeros(len(arr), dtype=bool)
+        order = np.argsort(arr)
+        needles = arr[order]
+        pos = np.searchsorted(pk, needles)
+        pos[pos >= len(pk)] = 0
+        out = np.empty(len(arr), dtype=bool)
+        out[order] = pk[pos] == needles
+        return out
+
+    def _window(self, part: int, line: int, tokens: list[bytes], text: str, infos: dict[bytes, _Info]) -> _Window:
+        w = _Window(part, line, tokens, text)
+        month = False
+        for t in tokens:
+            info = infos.get(t) or self._relevant.get(t)
+            if info is None:
+                continue
+            w.names.update(info.names)
+            if info.id_hash:
+                w.ids.add(info.id_hash)
+            for dh in info.dobs:
+                w.dobs[dh] = max(w.dobs.get(dh, 0), len(info.dobs))
+            w.flags |= info.flags
+            month = month or bool(info.flags & _F_MONTH)
+        if month:
+            tds = text_dates(text)
+            if tds:
+                for dh in self._dob_hashes(tds):
+                    w.dobs.setdefault(dh, 1)
+                w.flags |= _F_DATE
+        return w
+
+    def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, _Info],
+                     anchors: set[bytes]) -> list[RecordMatch]:
+        lines_b = low.split(b"\n")
+        lines_s = text.split("\n")
+        windows: list[_Window] = []
+        line_windows: dict[int, list[_Window]] = {}
+        for i, lb in enumerate(lines_b):
+            if not lb:
+                continue
+            toks = lb.split()
+            if anchors.isdisjoint(toks):
+                continue
+            if len(toks) <= LONG_LINE:
+                spans = [(0, len(toks))]
+            else:
+                step = WINDOW // 2
+                spans = [(s, min(s + WINDOW, len(toks))) for s in range(0, len(toks) - step, step)]
+            src = lines_s[i] if i < len(lines_s) else ""
+            for a, b in spans:
+                sub = toks[a:b]
+                if anchors.isdisjoint(sub):
+                    continue
+                sub_text = src if (a, b) == (0, len(toks)) else " ".join(t.decode("utf-8", "ignore") for t in sub)
+                w = self._window(part, i, sub, sub_text, infos)
+                windows.append(w)
+                line_windows.setdefault(i, []).append(w)
+        if not windows:
+            return []
+        key_list: list[int] = []
+        owner: list[int] = []
+        for wi, w in enumerate(windows):
+            for idh in w.ids:
+                key_list.append(posting_key_id(idh))
+                owner.append(wi)
+            for nh in w.names:
+                for dh in w.dobs:
+                    key_list.append(posting_key_name_dob(nh, dh))
+                    owner.append(wi)
+        if not key_list:
+            return []
+        pk = self.index.post_key
+        arr = np.asarray(key_list, dtype=np.uint64)
+        left = np.searchsorted(pk, arr, side="left")
+        right = np.searchsorted(pk, arr, side="right")
+        candidates: dict[tuple[int, int], None] = {}
+        for k in np.nonzero(right > left)[0].tolist():
+            for rec in self.index.post_rec[left[k]:right[k]].tolist():
+                candidates[(owner[k], rec)] = None
+        out: list[RecordMatch] = []
+        neighbours_cache: dict[int, _Window | None] = {}
+        for wi, rec in candidates:
+            w = windows[wi]
+            rm = self._verify(rec, w, lambda j: self._neighbour(j, lines_b, lines_s, part, infos,
+                                                                 line_windows, neighbours_cache))
+            if rm is not None:
+                out.append(rm)
+        return out
+
+    def _neighbour(self, j: int, lines_b: list[bytes], lines_s: list[str], part: int,
+                   infos: dict[bytes, _Info], line_windows: dict[int, list[_Window]],
+                   cache: dict[int, _Window | None]) -> _Window | None:
+        if j in cache:
+            return cache[j]
+        w = None
+        if 0 <= j < len(lines_b) and lines_b[j].strip():
+            existing = line_windows.get(j)
+            if existing and len(existing) == 1:
+                w = existing[0]
+            else:
+                toks = lines_b[j].split()
+                if len(toks) <= LONG_LINE:
+                    w = self._window(part, j, toks, lines_s[j] if j < len(lines_s) else "", infos)
+        cache[j] = w
+        return w
+
+    # -- verification -------------------------------------------------------------------
+    def _phrases(self, w: _Window) -> set[int]:
+        """Fingerprints of the window's phrases that are weak values of the leak (country, facility...).
+
+        Only phrases starting at a word that starts some weak value are hashed.
+        """
+        if w._phrases is None:
+            words = [self._word(t) for t in w.tokens]
+            words = [x for x in words if x]
+            h = self.keyer.cached
+            got: set[int] = set()
+            n = len(words)
+            first = self._weak_first
+            for i in range(n):
+                if h(keyed.WEAK, words[i]) not in first:
+                    continue
+                for j in range(i + 1, min(n, i + self._weak_words) + 1):
+                    got.add(h(keyed.WEAK, " ".join(words[i:j])))
+            w._phrases = got & self._weak_raw
+        return w._phrases
+
+    def _word(self, tok: bytes) -> str:
+        got = self._word_cache.get(tok)
+        if got is None:
+            if len(self._word_cache) > 1_000_000:
+                self._word_cache.clear()
+            got = self._word_cache[tok] = phrase(tok.decode("utf-8", "ignore"))
+        return got
+
+    def _alpha(self, w: _Window) -> list[tuple[str, bytes]]:
+        if w._alpha is None:
+            w._alpha = [(p, t) for t in w.tokens if not _DIGIT.search(t.decode("utf-8", "ignore"))
+                        for p in self._folded(t) if len(p) >= 3]
+        return w._alpha
+
+    def _fuzzy(self, rid: int, entry: int, w: _Window, used: set[str]) -> tuple[float, str] | None:
+        idx = self.index
+        rec_seq = idx.bigram[idx.bigram_off[entry]:idx.bigram_off[entry + 1]].tolist()
+        if len(rec_seq) < 4:
+            return None
+        h = self.keyer.cached
+        salt = h(keyed.SALT, str(rid))
+        best: tuple[float, str] | None = None
+        for p, _raw in self._alpha(w):
+            if p in used or abs(len(p) + 1 - len(rec_seq)) > 2:
+                continue
+            seq = [salt32(salt, h(keyed.BIGRAM, bg)) for bg in bigrams(p)]
+            dist = Levenshtein.distance(seq, rec_seq, score_cutoff=FUZZY_MAX_BIGRAM_EDITS)
+            if dist > FUZZY_MAX_BIGRAM_EDITS:
+                continue
+            sim = 1.0 - dist / max(len(seq), len(rec_seq))
+            if sim >= FUZZY_MIN_SIMILARITY and (best is None or sim > best[0]):
+                best = (sim, p)
+        return best
+
+    def _verify(self, rec: int, w: _Window, neighbour) -> RecordMatch | None:
+        idx = self.index
+        a, b = int(idx.entry_off[rec]), int(idx.entry_off[rec + 1])
+        hashes = idx.entry_hash[a:b].tolist()
+        cols = idx.entry_col[a:b].tolist()
+        rid = int(idx.record_ids[rec])
+        roles = self._roles
+        n = self.n
+
+        # Kinds of field a line lacks entirely may come from a neighbouring line (a wrapped row);
+        # a kind the line has (another ID, another date) is never borrowed.
+        def sources(present: bool) -> list[_Window]:
+            srcs = [w]
+            if not present:
+                for j in (w.line - 1, w.line + 1):
+                    nb = neighbour(j)
+                    if nb is not None and nb is not w:
+                        srcs.append(nb)
+            return srcs
+
+        id_srcs = sources(bool(w.flags & _F_IDLIKE))
+        dob_srcs = sources(bool(w.flags & _F_DATE))
+        name_srcs = sources(bool(w.names))
+
+        log_e = self._log_n
+        got_id = got_dob = False
+        weak_hits = 0
+        col_score: dict[int, list[float]] = {}
+        name_cols: dict[int, list[int]] = {}   # column -> entry offsets
+        for k, (hv, ci) in enumerate(zip(hashes, cols)):
+            role = roles[ci]
+            if role.is_name:
+                name_cols.setdefault(ci, []).append(k)
+            elif role is Role.ID:
+                if not got_id and any(hv in s.ids for s in id_srcs):
+                    got_id = True
+                    col_score[ci] = [1.0]
+                    log_e += self._id_log_p
+            elif role is Role.DOB:
+                readings = max((s.dobs.get(hv, 0) for s in dob_srcs), default=0)
+                if not got_dob and readings:
+                    got_dob = True
+                    col_score[ci] = [1.0]
+                    p = max(self._dob_count.get(hv, 0) / n, self._dob_floor) * readings
+                    log_e += math.log10(min(p, 1.0))
+            elif role is Role.DATE:
+                if hv in w.dobs:
+                    weak_hits += 1
+                    col_score[ci] = [1.0]
+                    log_e += math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))
+            elif role.is_weak and hv in self._phrases(w):
+                weak_hits += 1
+                col_score[ci] = [1.0]
+                log_e += math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))
+        if not (got_id or got_dob):
+            return None
+
+        identifying_name = False
+        used: set[str] = set()
+        for ci, ks in name_cols.items():
+            scores: list[float] = []
+            col_log_p = 0.0
+            exact_all = True
+            for k in ks:
+                hv = hashes[k]
+                p_tok = max((self._name_count.get(hv, 0) + 0.5) / n, NAME_P_FLOOR)
+                if any(hv in s.names for s in name_srcs):
+                    scores.append(1.0)
+                    col_log_p += math.log10(p_tok)
+                    continue
+                exact_all = False
+                hit = self._fuzzy(rid, a + k, w, used)
+                if hit is None:
+                    scores.append(0.0)
+                    continue
+                used.add(hit[1])
+                scores.append(hit[0])
+                col_log_p += math.log10(min(1.0, p_tok * FUZZY_PENALTY))
+            if not any(scores):
+                continue
+            if exact_all:  # compound names ("JOSE CARLOS") are one common value, not two rare ones
+                p_cell = (self._namecol_count.get(name_column_key(ci, [hashes[k] for k in ks]), 0) + 0.5) / n
+                col_log_p = max(col_log_p, math.log10(p_cell))
+            log_e += col_log_p
+            col_score[ci] = scores
+            if roles[ci] in self._identifying_name_roles:
+                identifying_name = True
+
+        strong = int(got_id) + int(got_dob) + int(identifying_name)
+        if strong < 2 and not (got_id and weak_hits >= 2):
+            return None
+        if log_e >= math.log10(RECORD_MAX_EXPECTED):
+            return None
+        expected = 10.0 ** log_e
+        return RecordMatch(
+            record_id=rid,
+            score=1.0 / (1.0 + expected / 1e-5),
+            expected_chance=expected,
+            part=w.part,
+            line=w.line,
+            fields={self._colnames[ci]: sum(v) / len(v) for ci, v in col_score.items() if any(v)},
+            evidence=self._mask_evidence(w, cols, hashes, col_score),
+            row_similarity=self._row_similarity(rec, w),
+        )
+
+    def _mask_evidence(self, w: _Window, cols: list[int], hashes: list[int],
+                       col_score: dict[int, list[float]]) -> dict[str, str]:
+        """Masked document text for each matched column (first letter and length only)."""
+        out: dict[str, str] = {}
+        by_hash: dict[int, str] = {}
+        for t in w.tokens:
+            raw = t.decode("utf-8", "ignore").strip(_STRIP)
+            info = self._relevant.get(t)
+            if info is None:
+                continue
+            for nh in info.names:
+                by_hash.setdefault(nh, raw)
+            if info.id_hash:
+                by_hash.setdefault(info.id_hash, raw)
+            for dh in info.dobs:
+                by_hash.setdefault(dh, raw)
+        for ci, hv in zip(cols, hashes):
+            if not any(col_score.get(ci, [])):
+                continue
+            raw = by_hash.get(hv)
+            if raw is None and self._roles[ci].is_name:
+                continue
+            name = self._colnames[ci]
+            if raw is None:
+                out.setdefault(name, "(matched)")
+            else:
+                out[name] = (out[name] + " " + mask(raw)) if name in out and out[name] != "(matched)" else mask(raw)
+        return out
+
+    def _row_similarity(self, rec: int, w: _Window) -> float:
+        """MinHash Jaccard estimate between the record's row and the line's leak-like fingerprints."""
+        vals = list(w.names | w.ids | set(w.dobs) | self._phrases(w))
+        if not vals:
+            return 0.0
+        m = self._minhash_template.copy()
+        m.update_batch(vals)
+        return float(self.index.record_minhash(rec).jaccard(m))
+
+    # -- decision -------------------------------------------------------------------------
+    def _decide(self, records: list[RecordMatch]) -> DocumentMatch:
+        limit = math.log10(RECORD_MAX_EXPECTED)
+        evidence = sum(limit - math.log10(max(r.expected_chance, 1e-300)) for r in records)
+        evidence = min(evidence, 1e6)
+        score = 1.0 / (1.0 + 10.0 ** (-(evidence - DOCUMENT_EVIDENCE))) if records else 0.0
+        verdict = "hit" if records and evidence >= DOCUMENT_EVIDENCE else "clean"
+        records.sort(key=lambda r: (r.part, r.line, r.record_id))
+        fields: dict[str, dict] = {}
+        for r in records:
+            for name, sim in r.fields.items():
+                f = fields.setdefault(name, {"records": 0, "similarity": 0.0})
+                f["records"] += 1
+                f["similarity"] += sim
+        for f in fields.values():
+            f["similarity"] = round(f["similarity"] / f["records"], 3)
+        return DocumentMatch(verdict=verdict, score=score, evidence=evidence, records=records, fields=fields)
+
+
+__all__ = ["Matcher", "DocumentMatch", "RecordMatch", "mask", "TRANSLATE"]
