@@ -1,0 +1,12 @@
+"""Document extraction: fetched bytes to the text the matcher reads.
+
+``extract(data, name, content_type, limits)`` finds the format (magic bytes, then the
+Content-Type, the extension, and a look at the text), reads it, and returns one ``Part`` per
+readable piece: the document, each sheet of a workbook, each member of an archive. Text comes
+as lines; a table row is one line with its cells joined by tabs.
+"""
+from tracker.extract.document import extract
+from tracker.extract.limits import Limits
+from tracker.extract.parts import Extracted, Part
+
+__all__ = ["Extracted", "Limits", "Part", "extract"]

@@ -1,0 +1,150 @@
+"""What kind of document a byte string is.
+
+Magic bytes first (they cannot lie about a zip or a PDF), then the Content-Type the server
+sent, then the file extension, then a look at the decoded text. Servers and re-posters often
+label things wrongly, so only text kinds (html, json, csv) are taken from a header or an
+extension; a binary kind must prove itself with its magic bytes.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from urllib.parse import unquote, urlsplit
+
+from tracker.errors import ExtractionError, UnsupportedFormat
+from tracker.extract.messages import reason, where
+from tracker.extract.tables import find_delimiter
+
+#: Kinds read from bytes by their own library; everything else is decoded to text first.
+BINARY_KINDS = frozenset({"zip", "xlsx", "xlsb", "ods", "xls", "pdf", "gzip", "bz2", "xz", "tar"})
+
+#: Formats we recognise only to refuse them with a clear name.
+_FOREIGN_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (0, b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
+    (0, b"Rar!\x1a\x07", "application/vnd.rar"),
+    (0, b"\x28\xb5\x2f\xfd", "application/zstd"),
+    (0, b"\x1f\x9d", "application/x-compress"),
+    (0, b"\x7fELF", "application/x-executable"),
+    (0, b"SQLite format 3\x00", "application/vnd.sqlite3"),
+    (0, b"OggS", "audio/ogg"),
+    (0, b"fLaC", "audio/flac"),
+    (0, b"ID3", "audio/mpeg"),
+    (0, b"wOFF", "font/woff"),
+    (0, b"wOF2", "font/woff2"),
+    (4, b"ftyp", "video/mp4"),
+)
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_JSON_TYPES = {"application/json", "text/json", "application/x-ndjson", "application/ndjson",
+               "application/jsonl", "application/x-jsonlines", "application/json-seq"}
+_CSV_TYPES = {"text/csv", "application/csv", "text/x-csv", "text/comma-separated-values",
+              "text/tab-separated-values"}
+_EXTENSIONS = {
+    "html": "html", "htm": "html", "xhtml": "html", "shtml": "html",
+    "json": "json", "jsonl": "json", "ndjson": "json", "geojson": "json",
+    "csv": "csv", "tsv": "csv", "tab": "csv", "psv": "csv",
+}
+_HTML_SNIFF = re.compile(
+    r"<(?:!doctype\s+html|html|head|body|meta|title|table|div|p|br|span|a\s|ul|ol|li|tr|td|h[1-6]|form|script)\b",
+    re.IGNORECASE)
+
+
+def basename(name: str) -> str:
+    """The last path segment of a file name or URL, without query or fragment."""
+    if "://" in name:
+        name = unquote(urlsplit(name).path)
+    return name.rstrip("/").rsplit("/", 1)[-1]
+
+
+def extension(name: str) -> str:
+    """Lower-case extension of a file name or URL (``"csv"``), or ``""``."""
+    base = basename(name)
+    return base.rsplit(".", 1)[-1].lower() if "." in base else ""
+
+
+def magic_kind(data: bytes, name: str = "") -> str | None:
+    """The binary kind proven by ``data``'s magic bytes, or ``None`` for (probably) text.
+
+    Raises ``UnsupportedFormat`` for formats recognised only to be refused (images, 7z, ...).
+    """
+    head = data[:512]
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return zip_kind(data, name)
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and head[4:10] == b"1AY&SY":
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(_OLE2):
+        return "xls"
+    if head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        raise UnsupportedFormat(f"unsupported format: image/webp{where(name)}")
+    for offset, magic, mime in _FOREIGN_MAGIC:
+        if head.startswith(magic, offset):
+            raise UnsupportedFormat(f"unsupported format: {mime}{where(name)}")
+    return None
+
+
+def zip_kind(data: bytes, name: str = "") -> str:
+    """``xlsx``, ``xlsb`` or ``ods`` for spreadsheets (which are zips), else ``zip``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "xl/workbook.bin" in names:
+                return "xlsb"
+            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+                return "ods"
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise ExtractionError(f"corrupt zip archive{where(name)}: {reason(exc)}") from exc
+    return "zip"
+
+
+def declared_kind(name: str, content_type: str | None) -> str | None:
+    """The text kind (html, json, csv) that the Content-Type, else the extension, claims."""
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if mime in _HTML_TYPES:
+        return "html"
+    if mime in _JSON_TYPES or mime.endswith("+json"):
+        return "json"
+    if mime in _CSV_TYPES:
+        return "csv"
+    return _EXTENSIONS.get(extension(name))
+
+
+def sniff_text_kind(text: str) -> str:
+    """Guess html, json, csv or text from the start of a decoded document."""
+    head = text[:4096].lstrip("\ufeff \t\r\n")
+    if head.startswith(("{", "[")):
+        return "json"
+    if head.startswith("<") and _HTML_SNIFF.search(head):
+        return "html"
+    if find_delimiter(text, strict=True) is not None:
+        return "csv"
+    return "text"
+
+
+def describe_binary(content_type: str | None) -> str:
+    """A name for data we could not read: the declared media type if any."""
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    return mime if mime and not mime.startswith("text/") else "binary data"
+
+
+def is_ole2_workbook(data: bytes) -> bool:
+    """Whether an OLE2 compound file holds an Excel stream ("Workbook", or "Book" for Excel 5)."""
+    return "Workbook".encode("utf-16-le") in data or "Book\x00".encode("utf-16-le") in data

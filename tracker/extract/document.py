@@ -1,0 +1,104 @@
+"""One document of any kind to its readable parts: the routing between the readers."""
+from __future__ import annotations
+
+import csv
+
+from tracker.errors import UnsupportedFormat
+from tracker.extract.archives import ArchiveReader, join_path
+from tracker.extract.detect import (declared_kind, describe_binary, is_ole2_workbook, magic_kind,
+                                    sniff_text_kind)
+from tracker.extract.html import html_text
+from tracker.extract.jsondoc import NotJson, json_text, parse_json
+from tracker.extract.limits import Budget, Limits
+from tracker.extract.messages import where
+from tracker.extract.parts import Extracted, Part
+from tracker.extract.pdf import pdf_text
+from tracker.extract.sheets import sheet_texts
+from tracker.extract.tables import find_delimiter, rows_text
+from tracker.extract.text import charset_from_content_type, decode, normalize_newlines
+
+_ARCHIVES = frozenset({"zip", "tar", "gzip", "bz2", "xz"})
+_SHEETS = frozenset({"xlsx", "xlsb", "ods", "xls"})
+
+
+def extract(data: bytes, name: str = "", content_type: str | None = None,
+            limits: Limits | None = None) -> Extracted:
+    """Turn a fetched document into the text the matcher reads, one ``Part`` per readable piece.
+
+    ``name`` (a file name or URL) and ``content_type`` help find the format and name it in
+    messages. Raises ``UnsupportedFormat`` for formats we cannot read (never returns empty
+    text for them), ``LimitExceeded`` when the document expands past ``limits``, and
+    ``ExtractionError`` for a damaged file of a known format.
+    """
+    budget = Budget(limits or Limits())
+    budget.take_bytes(len(data), name)
+    errors: list[str] = []
+    reader = _DocumentReader(budget, errors)
+    kind, parts = reader.read(data, name, "", content_type, depth=0)
+    return Extracted(kind, parts, errors)
+
+
+class _DocumentReader:
+    """Reads documents and, through ``ArchiveReader``, the members of their archives."""
+
+    def __init__(self, budget: Budget, errors: list[str]) -> None:
+        self.errors = errors
+        self.archives = ArchiveReader(budget, errors, self._member)
+
+    def _member(self, data: bytes, path: str, depth: int) -> list[Part]:
+        return self.read(data, path, path, None, depth)[1]
+
+    def read(self, data: bytes, label: str, part_name: str, content_type: str | None,
+             depth: int) -> tuple[str, list[Part]]:
+        """(kind, parts) of one document; ``label`` names it in messages, ``part_name`` in parts."""
+        kind = magic_kind(data, label)
+        if kind in _ARCHIVES:
+            return kind, self.archives.read(kind, data, label, part_name, depth)
+        if kind in _SHEETS:
+            return kind, self._sheets(kind, data, label, part_name)
+        if kind == "pdf":
+            text, problems = pdf_text(data, label)
+            self.errors.extend(problems)
+            return kind, [Part(part_name, kind, text)]
+        try:
+            text = decode(data, charset_from_content_type(content_type), label)
+        except UnsupportedFormat:
+            mime = describe_binary(content_type)
+            if mime == "binary data":
+                raise
+            raise UnsupportedFormat(f"unsupported format: {mime}{where(label)}") from None
+        kind = declared_kind(label, content_type) or sniff_text_kind(text)
+        kind, text = read_text(kind, text)
+        return kind, [Part(part_name, kind, text)]
+
+    def _sheets(self, kind: str, data: bytes, label: str, part_name: str) -> list[Part]:
+        if kind == "xls" and not is_ole2_workbook(data):
+            raise UnsupportedFormat(
+                f"unsupported format: OLE2 document that is not an Excel workbook (.doc, .msg?){where(label)}")
+        if kind != "xls":
+            self.archives.check_zip_expansion(data, label)
+        return [Part(join_path(part_name, f"sheet:{sheet}"), kind, text)
+                for sheet, text in sheet_texts(data, kind, label)]
+
+
+def read_text(kind: str, text: str) -> tuple[str, str]:
+    """(kind, lines) of decoded text said or sniffed to be ``kind``.
+
+    Broken JSON and "CSV" without a consistent delimiter are read as plain text: re-posters
+    paste damaged files, and their text must still reach the matcher.
+    """
+    if kind == "html":
+        return kind, html_text(text)
+    if kind == "json":
+        try:
+            return kind, json_text(parse_json(text))
+        except (NotJson, RecursionError):
+            pass
+    if kind == "csv":
+        delimiter = find_delimiter(text)
+        if delimiter is not None:
+            try:
+                return kind, rows_text(text, delimiter)
+            except csv.Error:
+                pass
+    return "text", normalize_newlines(text)

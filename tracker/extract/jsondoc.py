@@ -1,0 +1,122 @@
+"""JSON and JSON Lines to lines of values: one line per record-like object.
+
+Leaked tables re-posted as JSON are usually a list of objects, one per person, maybe wrapped
+in an envelope (``{"data": {"rows": [...]}}``). Every object whose values are mostly scalars
+is taken as a record and becomes one tab-joined line of its values (nested objects flattened
+into it); lists of scalars become one line; everything else is walked. Keys are not written,
+except that a record stored under a key (``{"A123": {...}}``) starts with that key, which is
+often an ID.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
+
+
+class NotJson(ValueError):
+    """The text is not JSON (nor JSON Lines)."""
+
+
+def parse_json(text: str) -> list[Any]:
+    """The documents in ``text``: one for JSON, one per line for JSON Lines.
+
+    Raises ``NotJson`` if it is neither (the caller then reads it as plain text).
+    """
+    try:
+        return [json.loads(text)]
+    except RecursionError as exc:
+        raise NotJson("JSON nested too deeply") from exc
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError) or "Extra data" not in exc.msg:
+            raise NotJson(str(exc)) from exc
+    documents = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                documents.append(json.loads(line))
+            except (ValueError, RecursionError) as exc:
+                raise NotJson("neither JSON nor JSON Lines") from exc
+    return documents
+
+
+def json_text(documents: list[Any]) -> str:
+    """The lines of values of parsed JSON documents, in document order."""
+    lines: list[str] = []
+    for document in documents:
+        _walk(document, lines)
+    return "\n".join(line for line in lines if line.strip("\t"))
+
+
+def _walk(root: Any, lines: list[str]) -> None:
+    """Depth-first over containers with an explicit stack (no recursion limit to hit)."""
+    stack: list[tuple[str | None, Any]] = [(None, root)]
+    while stack:
+        key, value = stack.pop()
+        children: list[tuple[str | None, Any]] = []
+        if isinstance(value, dict):
+            if _is_record(value):
+                cells = [] if key is None else [key]
+                _record_cells(value, cells, children)
+                lines.append("\t".join(cells))
+            else:
+                scalars = [_scalar(item) for item in value.values() if _is_scalar(item)]
+                if scalars:
+                    lines.append("\t".join(scalars))
+                children = [(name, item) for name, item in value.items() if not _is_scalar(item)]
+        elif isinstance(value, list):
+            scalars = [_scalar(item) for item in value if _is_scalar(item)]
+            if scalars:
+                lines.append("\t".join(scalars))
+            children = [(None, item) for item in value if not _is_scalar(item)]
+        else:
+            lines.append(_scalar(value))
+        stack.extend(reversed(children))
+
+
+def _record_cells(record: dict[str, Any], cells: list[str], children: list[tuple[str | None, Any]]) -> None:
+    """Append a record's scalar values (nested records and scalar lists flattened) to ``cells``;
+    containers that are not part of the record go to ``children`` to be walked on their own."""
+    for item in record.values():
+        if _is_scalar(item):
+            cells.append(_scalar(item))
+        elif isinstance(item, list) and all(_is_scalar(element) for element in item):
+            cells.extend(_scalar(element) for element in item)
+        elif isinstance(item, dict) and _is_record(item):
+            _record_cells(item, cells, children)
+        else:
+            children.append((None, item))
+
+
+def _is_record(value: dict[str, Any]) -> bool:
+    """At least one and at least half of the values are scalars, scalar lists or records."""
+    if not value:
+        return False
+    flat = sum(1 for item in value.values() if _is_flat(item))
+    return flat > 0 and 2 * flat >= len(value) and any(_is_scalar(item) for item in value.values())
+
+
+def _is_flat(item: Any) -> bool:
+    if _is_scalar(item):
+        return True
+    if isinstance(item, list):
+        return all(_is_scalar(element) for element in item)
+    return isinstance(item, dict) and bool(item) and all(_is_scalar(element) for element in item.values())
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def _scalar(value: Any) -> str:
+    """A JSON scalar as text: integral floats without ``.0``, ``null`` as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value.translate(_CELL_SPACE).strip()
+    return str(value)

@@ -1,0 +1,41 @@
+"""PDF to text with pypdf: every page in order, pages joined by a newline.
+
+Table rows in PDFs often come out one cell per line or split across lines; the matcher copes
+with that. What it cannot cope with is a PDF that has no text at all (a scan): that is refused
+as unsupported rather than returned as an empty, apparently clean document.
+"""
+from __future__ import annotations
+
+import io
+import logging
+
+from tracker.errors import ExtractionError, UnsupportedFormat
+from tracker.extract.messages import reason, where
+from tracker.extract.text import normalize_newlines
+
+# pypdf logs a warning for every small defect of a page; those are not ours to report
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def pdf_text(data: bytes, name: str = "") -> tuple[str, list[str]]:
+    """(text of all pages, problems with single pages that were skipped)."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ExtractionError(f"PDF is encrypted with a password{where(name)}")
+        pages = list(reader.pages)
+    except ExtractionError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
+        raise ExtractionError(f"cannot read PDF{where(name)}: {reason(exc)}") from exc
+    texts, problems = [], []
+    for number, page in enumerate(pages, start=1):
+        try:
+            texts.append(normalize_newlines(page.extract_text() or ""))
+        except Exception as exc:
+            problems.append(f"cannot read page {number} of PDF{where(name)}: {reason(exc)}")
+    if pages and not any(text.strip() for text in texts):
+        raise UnsupportedFormat(f"unsupported format: PDF without a text layer (scanned images?){where(name)}")
+    return "\n".join(texts), problems

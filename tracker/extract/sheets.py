@@ -1,0 +1,57 @@
+"""Spreadsheets (xlsx, xlsb, xls, ods) to one text per sheet, one line per row.
+
+python-calamine reads all of them in Rust, fast and without formulas being evaluated. Cell
+values are written the way a person would type them, so that the matcher sees "1990-01-02"
+and "12345" rather than "1990-01-02 00:00:00" and "12345.0".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from python_calamine import CalamineWorkbook
+
+from tracker.errors import ExtractionError
+from tracker.extract.messages import reason, where
+
+_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
+
+
+def sheet_texts(data: bytes, kind: str, name: str = "") -> list[tuple[str, str]]:
+    """``[(sheet name, text)]`` for every sheet of a workbook, in workbook order."""
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = [(sheet, workbook.get_sheet_by_name(sheet).to_python()) for sheet in workbook.sheet_names]
+    except Exception as exc:  # calamine raises its own errors and, on some corrupt files, others
+        raise ExtractionError(f"cannot read {kind} workbook{where(name)}: {reason(exc)}") from exc
+    return [(sheet, rows_to_text(rows)) for sheet, rows in sheets]
+
+
+def rows_to_text(rows: list[list[object]]) -> str:
+    """One line per row that has any value, cells joined by tabs."""
+    lines = []
+    for row in rows:
+        cells = [cell_text(value) for value in row]
+        if any(cells):
+            lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: ISO dates, integral floats without ``.0``, empty cells as ``""``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value.translate(_CELL_SPACE).strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+

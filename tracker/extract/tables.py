@@ -1,0 +1,91 @@
+"""Delimited text (CSV, TSV, semicolon- or pipe-separated) to one line per row.
+
+Re-posted spreadsheets arrive with whatever delimiter the exporting locale chose. The
+delimiter is found on a sample (``csv.Sniffer``, then a count of consistent fields per row as
+fallback) and the rows are parsed by the C ``csv`` reader, quoted newlines included. Each row
+becomes one line with its cells joined by tabs, which is what the matcher reads.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+
+_DELIMITERS = ",;\t|"
+_SAMPLE = 32 * 1024
+_ROW_SEP, _CELL_SEP = "\x1e", "\x1f"  # ASCII record/unit separators: never kept in output
+_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " ",
+                             _ROW_SEP: " ", _CELL_SEP: " "})
+
+
+def find_delimiter(text: str, strict: bool = False) -> str | None:
+    """The delimiter that splits the start of ``text`` into consistent rows, or ``None``.
+
+    ``strict`` is for sniffing text of unknown kind: it asks for at least two rows of two or
+    more cells that agree almost everywhere, so prose with a few commas stays prose.
+    """
+    sample = _sample(text)
+    if not sample.strip():
+        return None
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed is not None and _consistency(sample, sniffed, strict) is not None:
+        return sniffed
+    scored = [(score, delimiter) for delimiter in _DELIMITERS
+              if (score := _consistency(sample, delimiter, strict)) is not None]
+    return max(scored)[1] if scored else None
+
+
+def rows_text(text: str, delimiter: str) -> str:
+    """Parse delimited ``text``; one line per non-empty row, cells stripped and joined by tabs.
+
+    Raises ``csv.Error`` when the text does not parse (the caller then keeps it as plain text).
+    """
+    if _ROW_SEP in text or _CELL_SEP in text:
+        text = text.replace(_ROW_SEP, " ").replace(_CELL_SEP, " ")
+    joined = _parse(text, delimiter, csv.QUOTE_MINIMAL)
+    if text.count("\n") > 4 * joined.count(_ROW_SEP) + 50:  # a stray quote swallowed many rows
+        joined = _parse(text, delimiter, csv.QUOTE_NONE)
+    joined = joined.translate(_CELL_SPACE) if _needs_cleaning(joined) else joined
+    lines = []
+    for row in joined.split(_ROW_SEP):
+        cells = [cell.strip() for cell in row.split(_CELL_SEP)]
+        if any(cells):
+            lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def _parse(text: str, delimiter: str, quoting: int) -> str:
+    """Rows joined by the record separator, cells by the unit separator."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=False)
+    return _ROW_SEP.join(_CELL_SEP.join(row) for row in reader)
+
+
+def _needs_cleaning(joined: str) -> bool:
+    return any(char in joined for char in "\t\n\r\x0b\x0c")
+
+
+def _sample(text: str) -> str:
+    """The first rows of ``text``, cut at a line end so that no row is truncated."""
+    if len(text) <= _SAMPLE:
+        return text
+    cut = text.rfind("\n", 0, _SAMPLE)
+    return text[: cut if cut > 0 else _SAMPLE]
+
+
+def _consistency(sample: str, delimiter: str, strict: bool) -> tuple[float, int] | None:
+    """(share of rows with the usual field count, that count) if ``delimiter`` fits, else None."""
+    try:
+        counts = [len(row) for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter,
+                                                 strict=False) if any(cell.strip() for cell in row)]
+    except csv.Error:
+        return None
+    if not counts:
+        return None
+    fields, rows = Counter(counts).most_common(1)[0]
+    share = rows / len(counts)
+    if fields < 2 or share < (0.9 if strict else 0.8) or (strict and len(counts) < 2):
+        return None
+    return share, fields
