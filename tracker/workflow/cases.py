@@ -152,10 +152,10 @@ def change_state(
     elif target == C.REMOVED:
         case.removed_at = now
         case.deadline_at = None
-        case.checks_present = 0
+        case.check_streak = 0
         case.next_check_at = now + timedelta(seconds=settings.gone_interval)
     elif target == C.REAPPEARED:
-        case.checks_present = 0
+        case.check_streak = 0
         case.next_check_at = now + timedelta(seconds=settings.check_intervals[0])
     elif target == C.CLOSED:
         case.closed_at = now
@@ -242,3 +242,30 @@ def approve_notice(session: Session, case: Case, *, by: str, at: datetime | None
 def case_hits(session: Session, case: Case) -> list[Hit]:
     """The hits found at the case's location."""
     return [hit for hit, _ in location_hits(session, case.location_id)]
+
+
+def mark_case(
+    session: Session,
+    case: Case,
+    target: str,
+    *,
+    actor: str,
+    settings: WorkflowSettings,
+    reason: str = "",
+    at: datetime | None = None,
+) -> None:
+    """An analyst's state change (``tracker cases mark``).
+
+    Marking ``notice_sent`` records that the analyst submitted the unsent notice by hand
+    (web forms): the notice keeps the time, and the analyst stands as its approver.
+    """
+    now = at or utcnow()
+    notice = latest_notice(session, case, unsent=True) if target == C.NOTICE_SENT else None
+    change_state(session, case, target, actor=actor, settings=settings, reason=reason, at=now)
+    if notice is not None:
+        notice.sent_at = now
+        notice.approved_by = notice.approved_by or actor
+        notice.approved_at = notice.approved_at or now
+        session.add(notice)
+        record(session, actor=actor, object_type="notice", object_id=notice.id or 0, action="send",
+               reason=f"case {case.id}: submitted by hand to {notice.recipient.get('address', '')}", at=now)

@@ -187,7 +187,9 @@ def group_hit(session: Session, hit: Hit, *, actor: str, at: datetime | None = N
     return Grouping(incident, location, created)
 
 
-def link_known_content(session: Session, *, actor: str = "tracker", at: datetime | None = None) -> list[Grouping]:
+def link_known_content(
+    session: Session, *, actor: str = "tracker", at: datetime | None = None
+) -> list[tuple[Hit, Grouping]]:
     """Link new (untriaged) hits whose content belongs to a known incident.
 
     A new mirror of confirmed content shows up under its incident at once, awaiting triage;
@@ -205,7 +207,7 @@ def link_known_content(session: Session, *, actor: str = "tracker", at: datetime
             select(IncidentLocation).where(IncidentLocation.url == document.source)
         ).first()
         if at_known_url is not None or find_incident(session, hit, document) is not None:
-            groupings.append(group_hit(session, hit, actor=actor, at=at))
+            groupings.append((hit, group_hit(session, hit, actor=actor, at=at)))
     return groupings
 
 

@@ -95,7 +95,7 @@ class Case(SQLModel, table=True):
     removed_at: datetime | None = _when()
     closed_at: datetime | None = _when()
     next_check_at: datetime | None = _when()
-    checks_present: int = 0  # consecutive checks that found the content: drives the back-off
+    check_streak: int = 0  # checks in a row that did not find it removed: drives the back-off
     updated_at: datetime = _timestamp()
 
 

@@ -56,14 +56,14 @@ class StateMachine:
         """Refuse a transition the workflow does not allow, naming what is allowed instead."""
         if target not in self.transitions:
             known = ", ".join(self.transitions)
-            raise InvalidTransition(f"unknown {self.kind} state {target!r}; known states: {known}")
+            raise InvalidTransition(f"unknown {self.kind} state '{target}'; known states: {known}")
         if target not in self.allowed(current):
             allowed = ", ".join(sorted(self.allowed(current))) or "none (final state)"
             raise InvalidTransition(
-                f"a {self.kind} in state {current!r} cannot move to {target!r}; allowed: {allowed}"
+                f"a {self.kind} in state '{current}' cannot move to '{target}'; allowed: {allowed}"
             )
         if target in self.needs_reason and not (reason and reason.strip()):
-            raise InvalidTransition(f"moving a {self.kind} to {target!r} needs a reason (--reason)")
+            raise InvalidTransition(f"moving a {self.kind} to '{target}' needs a reason (--reason)")
 
 
 def _fs(*states: str) -> frozenset[str]:

@@ -94,7 +94,7 @@ def upgrade() -> None:
         _when("removed_at"),
         _when("closed_at"),
         _when("next_check_at"),
-        sa.Column("checks_present", sa.Integer(), nullable=False),
+        sa.Column("check_streak", sa.Integer(), nullable=False),
         _when("updated_at", nullable=False),
         _fk("cases", "incident_id", "incidents"),
         _fk("cases", "location_id", "incident_locations"),
