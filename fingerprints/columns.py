@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,9 +21,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from fingerprints.errors import ColumnError
+from fingerprints.normalize import fold, parse_dates
 from fingerprints.roles import Role
 
-__all__ = ["find_header_row", "detect_roles", "parse_column_overrides", "IDENTIFYING_ROLES"]
+__all__ = ["find_header_row", "detect_roles", "header_role", "parse_column_overrides", "IDENTIFYING_ROLES"]
 
 #: Roles that can single out a person; a leak table needs at least one of them.
 IDENTIFYING_ROLES: frozenset[Role] = frozenset(
@@ -42,24 +42,30 @@ _SYNONYMS: dict[Role, str] = {
         apellido y nombre, nom complet, nom et prenom, nom et prenoms, nom prenom, prenom et nom,
         vollstandiger name, vor und nachname, name und vorname, nome completo, nome e cognome,
         cognome e nome, nome e sobrenome, name vorname, nachname vorname, apellido nombre,
-        apellidos nombre, nom prenoms""",
+        apellidos nombre, nom prenoms, detainee, person, persona, personne, individual,
+        naam, volledige naam, imie i nazwisko, ad soyad, adi soyadi, фио, имя и фамилия,
+        полное имя, піб, الاسم, الاسم الكامل, نام و نام خانوادگی""",
     Role.FIRST_NAME: """
         first name, first names, given name, given names, forename, forenames, first, fname,
         christian name, nombre, nombres, primer nombre, nombre de pila, prenom, prenoms, vorname,
-        vornamen, rufname, nome, primeiro nome, nome proprio, nome di battesimo""",
+        vornamen, rufname, nome, primeiro nome, nome proprio, nome di battesimo, voornaam,
+        voornamen, imie, ad, adi, имя, імя, ім я, الاسم الأول, نام""",
     Role.LAST_NAME: """
         last name, last names, surname, surnames, family name, last, lname, apellido, apellidos,
         primer apellido, apellido paterno, nom, nom de famille, nom de naissance, nachname,
-        familienname, zuname, sobrenome, apelido, ultimo nome, cognome""",
+        familienname, zuname, sobrenome, apelido, ultimo nome, cognome, achternaam, nazwisko,
+        soyad, soyadi, фамилия, прізвище, اسم العائلة, اللقب, نام خانوادگی""",
     Role.MIDDLE_NAME: """
         middle name, middle names, middle, middle initial, mi, second name, segundo nombre,
-        deuxieme prenom, second prenom, zweiter vorname, nome do meio, segundo nome, secondo nome""",
+        deuxieme prenom, second prenom, zweiter vorname, nome do meio, segundo nome, secondo nome,
+        отчество, по батькові""",
     Role.DOB: """
         date of birth, dob, d o b, birth date, birthdate, birthday, born, date born, birth,
         fecha de nacimiento, fecha nacimiento, f nacimiento, fec nac, fecha nac, nacimiento,
         date de naissance, naissance, ne le, nee le, date naiss, geburtsdatum, geburtstag, geboren,
         geboren am, geb datum, data de nascimento, data nascimento, nascimento, data di nascita,
-        data nascita, nato il""",
+        data nascita, nato il, f nac, geboortedatum, data urodzenia, dogum tarihi,
+        дата рождения, дата народження, تاريخ الميلاد, تاریخ تولد""",
     Role.ID: """
         id, identifier, id number, identification, identification number, a number, anumber,
         alien number, alien registration number, a file, a file number, case number, case id,
@@ -73,14 +79,16 @@ _SYNONYMS: dict[Role, str] = {
         ausweis, passnummer, reisepassnummer, personalausweisnummer, aktenzeichen, kennung,
         kennnummer, numero do documento, documento de identificacao, passaporte, numero do passaporte,
         cpf, rg, numero di documento, numero di passaporto, passaporto, codice fiscale,
-        numero pratica""",
+        numero pratica, paspoortnummer, numer paszportu, pasaport number, kimlik number,
+        номер паспорта, паспорт, номер документа, رقم جواز السفر, رقم الهوية, شماره گذرنامه""",
     Role.COUNTRY: """
         country, nationality, citizenship, country of citizenship, country of origin, country of birth,
         birth country, nation, origin, pais, nacionalidad, pais de origen, pais de nacimiento,
         ciudadania, pays, nationalite, pays d origine, pays de naissance, citoyennete,
         staatsangehorigkeit, nationalitat, herkunftsland, geburtsland, land, staat, nacionalidade,
         pais de nascimento, cidadania, paese, nazionalita, cittadinanza, paese di nascita,
-        paese di origine""",
+        paese di origine, nationaliteit, obywatelstwo, uyruk, uyrugu, гражданство, громадянство,
+        страна, الجنسية, ملیت""",
     Role.PLACE: """
         place, facility, detention facility, facility name, detention center, detention centre,
         center, centre, city, town, office, field office, aor, area of responsibility, address,
@@ -95,9 +103,10 @@ _SYNONYMS: dict[Role, str] = {
         status, case status, custody status, detention status, immigration status, disposition,
         outcome, decision, result, resolution, estado, estatus, situacion, estado del caso,
         statut, situation, etat, zustand, verfahrensstand, aufenthaltsstatus, situacao,
-        estado do caso, stato, situazione, esito""",
+        estado do caso, stato, situazione, esito, статус, durum""",
     Role.GENDER: """
-        gender, sex, sexo, genero, sexe, genre, geschlecht, sesso, genere""",
+        gender, sex, sexo, genero, sexe, genre, geschlecht, sesso, genere,
+        geslacht, plec, cinsiyet, пол, стать, الجنس, جنسیت""",
     Role.DATE: """
         date, book in date, booking date, book in, arrival date, arrival, date of arrival,
         entry date, date of entry, release date, removal date, detention date, apprehension date,
@@ -119,17 +128,9 @@ _GENERIC = frozenset({"name", "names", "number", "numero", "id"})
 _NUMBER_WORDS = {"no", "nr", "num", "nro", "nbr", "nb", "n"}
 
 
-def _fold(text: str) -> str:
-    """Lower-case, accent-free form of ``text`` (``ß`` -> ``ss``)."""
-    text = unicodedata.normalize("NFKD", text)
-    if not text.isascii():
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.casefold().replace("ß", "ss")
-
-
 def _words(text: str) -> list[str]:
     """Folded alphanumeric words of ``text``."""
-    return re.sub(r"[^0-9a-z]+", " ", _fold(text)).split()
+    return re.sub(r"[\W_]+", " ", fold(text)).split()
 
 
 @lru_cache(maxsize=4096)
@@ -206,78 +207,25 @@ def _match_header(header: str) -> _HeaderMatch | None:
     return None
 
 
+def header_role(header: str) -> Role | None:
+    """The role a header text names by itself, or None when it is not one we know."""
+    match = _match_header(header)
+    return match.role if match else None
+
+
 # --------------------------------------------------------------------------------------
-# Value shapes (detection only; the real normalisation lives in fingerprints.normalize).
+# Value shapes (detection only; the real normalisation is fingerprints.normalize's job).
 # --------------------------------------------------------------------------------------
-_MONTHS: dict[str, int] = {}
-for _i, _names in enumerate(
-    [
-        "jan january ene enero janv janvier januar jaen janeiro gen gennaio",
-        "feb february febrero fev fevr fevrier februar fevereiro febbraio",
-        "mar march marzo mars marz marco",
-        "apr april abr abril avr avril aprile",
-        "may mayo mai maio mag maggio",
-        "jun june junio juin juni junho giu giugno",
-        "jul july julio juil juillet juli julho lug luglio",
-        "aug august ago agosto aou aout",
-        "sep sept september septiembre septembre set setembro settembre",
-        "oct october octubre octobre okt oktober out outubro ott ottobre",
-        "nov november noviembre novembre novembro",
-        "dec december dic diciembre decembre dez dezember dezembro",
-    ],
-    start=1,
-):
-    for _m in _names.split():
-        _MONTHS[_m] = _i
-
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-_RE_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME)
-_RE_XYZ = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})" + _TIME)
-_RE_MDY_WORDS = re.compile(r"([a-z]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
-_RE_DMY_WORDS = re.compile(
-    r"(\d{1,2})(?:st|nd|rd|th|er)?\.?(?:\s+de|\s*-)?\s*([a-z]{3,10})\.?(?:\s+de|\s*-|,)?\s*(\d{4})"
-)
-
-
-def _year(text: str) -> int:
-    year = int(text)
-    if len(text) == 2:
-        pivot = dt.date.today().year % 100
-        year += 2000 if year <= pivot else 1900
-    return year
-
-
-def _make_date(y: int, m: int, d: int) -> dt.date | None:
-    try:
-        return dt.date(y, m, d)
-    except ValueError:
-        return None
-
-
-def _dates_in(text: str) -> set[dt.date]:
-    """Every date a whole cell can mean (d/m vs m/d ambiguity gives two); empty if none."""
-    text = text.strip()
+def _cell_date(text: str, today: dt.date) -> dt.date | None:
+    """The date a cell most plausibly holds: for two-digit years or d/m-m/d ambiguity, the
+    latest reading not in the future (so "03/14/22" is 2022, "03/14/45" is 1945)."""
     if not text or len(text) > 40 or not any(c.isdigit() for c in text):
-        return set()
-    m = _RE_YMD.fullmatch(text)
-    if m:
-        d = _make_date(int(m[1]), int(m[2]), int(m[3]))
-        return {d} if d else set()
-    m = _RE_XYZ.fullmatch(text)
-    if m:
-        y = _year(m[3])
-        a, b = int(m[1]), int(m[2])
-        return {d for d in (_make_date(y, a, b), _make_date(y, b, a)) if d}
-    low = _fold(text)
-    m = _RE_MDY_WORDS.fullmatch(low)
-    if m and m[1] in _MONTHS:
-        d = _make_date(int(m[3]), _MONTHS[m[1]], int(m[2]))
-        return {d} if d else set()
-    m = _RE_DMY_WORDS.fullmatch(low)
-    if m and m[2] in _MONTHS:
-        d = _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]))
-        return {d} if d else set()
-    return set()
+        return None
+    dates = parse_dates(text)
+    if not dates:
+        return None
+    past = [d for d in dates if d <= today]
+    return max(past) if past else min(dates)
 
 
 _RE_NUMBERISH = re.compile(r"[\d\s.,:;/\\\-+()#%$€£]+")
@@ -429,6 +377,11 @@ class _Profile:
         return plausible >= 0.95 * len(self.years) and self.spread >= 5
 
 
+def _is_id_like(value: str) -> bool:
+    """Mostly digits (6-12), maybe a short letter prefix: "A123456789", "123-456-789"."""
+    return bool(_RE_ID.fullmatch(value)) and 6 <= sum(c.isdigit() for c in value) <= 12
+
+
 def _is_name_like(value: str) -> bool:
     letters = 0
     for c in value:
@@ -449,16 +402,15 @@ def _profile(values: Sequence[str], total_rows: int) -> _Profile:
     p.years = []
     ints: list[int] = []
     for v in filled:
-        dates = _dates_in(v)
-        if dates:
+        d = _cell_date(v, today)
+        if d is not None:
             p.dates += 1
-            d = min(dates)
             p.years.append(d.year)
             p.future += d > today
             continue
         if _RE_INT.fullmatch(v):
             ints.append(int(v))
-        if _RE_ID.fullmatch(v) and 6 <= sum(c.isdigit() for c in v) <= 12:
+        if _is_id_like(v):
             p.ids += 1
             continue
         words = _words(v)
@@ -611,7 +563,9 @@ def _is_label(cell: str) -> bool:
     cell = cell.strip()
     if not cell or len(cell) > 60 or not any(c.isalpha() for c in cell):
         return False
-    return not (_RE_NUMBERISH.fullmatch(cell) or _dates_in(cell))
+    if _RE_NUMBERISH.fullmatch(cell) or _cell_date(cell, dt.date.max) or _is_id_like(cell):
+        return False
+    return " ".join(_words(cell)) not in _COUNTRIES  # "Mexico" is a value, "Country" a label
 
 
 def _filled(row: Sequence[str]) -> int:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from fingerprints.columns import detect_roles, find_header_row, parse_column_overrides
+from fingerprints.columns import detect_roles, find_header_row, header_role, parse_column_overrides
 from fingerprints.errors import ColumnError
 from fingerprints.roles import Role
 
@@ -75,6 +75,9 @@ def rows_of(*cols: list[str]) -> list[list[str]]:
         ("Phone number", Role.OTHER), ("Notes", Role.OTHER),
         ("Nationalty", Role.COUNTRY),  # a typo still matches
         ("Detainee Last Name", Role.LAST_NAME),  # a known phrase inside a longer header
+        ("Фамилия", Role.LAST_NAME), ("Дата рождения", Role.DOB), ("Soyadı", Role.LAST_NAME),
+        ("Doğum Tarihi", Role.DOB), ("تاريخ الميلاد", Role.DOB), ("Achternaam", Role.LAST_NAME),
+        ("Imię", Role.FIRST_NAME), ("Nº de pasaporte", Role.ID), ("F. Nac.", Role.DOB),
     ],
 )
 def test_header_text_decides_the_role(header: str, role: Role) -> None:
@@ -216,3 +219,17 @@ def test_parse_column_overrides_rejects_unknown_roles_listing_allowed(spec: str)
 def test_parse_column_overrides_rejects_malformed_specs(spec: str) -> None:
     with pytest.raises(ColumnError):
         parse_column_overrides(spec)
+
+
+def test_header_row_rejects_a_data_row_of_ids_countries_and_dates() -> None:
+    rows = [
+        ["ZORVAK QUELLIN", "A123456789", "Mexico"],
+        ["BRIDAN MARTOS", "A123456790", "Cuba"],
+    ]
+    with pytest.raises(ColumnError):
+        find_header_row(rows)
+
+
+def test_header_role_names_known_headers_only() -> None:
+    assert header_role("Fecha de nacimiento") is Role.DOB
+    assert header_role("col7") is None
