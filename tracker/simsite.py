@@ -30,6 +30,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
@@ -122,6 +123,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return paste
         return None
 
+    def _slow(self) -> None:
+        """Simulate a slow site (``--delay``): each paste body takes this long to come."""
+        if self.server.delay > 0:
+            time.sleep(self.server.delay)
+
     def _base(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}" if ":" not in str(host) else f"http://[{host}]:{port}"
@@ -160,6 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, page.encode(), "text/html; charset=utf-8", {"Cache-Control": "no-cache"})
 
     def _paste(self, view: str, key: str) -> None:
+        self._slow()
         paste = self._find(key)
         if paste is None:
             self._send(404, b"paste not found\n", "text/plain; charset=utf-8")
@@ -222,6 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, json.dumps(items, indent=0).encode(), "application/json")
 
     def _api_item(self, key: str) -> None:
+        self._slow()
         paste = self._find(key)
         try:
             data = paste.path.read_bytes() if paste else None
@@ -237,10 +245,12 @@ class _SimServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], directory: Path, listing_size: int, verbose: bool) -> None:
+    def __init__(self, address: tuple[str, int], directory: Path, listing_size: int, verbose: bool,
+                 delay: float = 0.0) -> None:
         self.directory = directory
         self.listing_size = listing_size
         self.verbose = verbose
+        self.delay = delay
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
@@ -261,11 +271,11 @@ class SimSite:
     """The simulated site running in a background thread; use as a context manager in tests."""
 
     def __init__(self, directory: Path, port: int = 0, host: str = "127.0.0.1",
-                 listing_size: int = DEFAULT_LISTING_SIZE, verbose: bool = False) -> None:
+                 listing_size: int = DEFAULT_LISTING_SIZE, verbose: bool = False, delay: float = 0.0) -> None:
         self.directory = Path(directory)
         if not self.directory.is_dir():
             raise FileNotFoundError(f"simsite: folder {self.directory} does not exist")
-        self._server = _SimServer((_check_loopback(host), port), self.directory, listing_size, verbose)
+        self._server = _SimServer((_check_loopback(host), port), self.directory, listing_size, verbose, delay)
         self._thread: threading.Thread | None = None
 
     @property
@@ -318,10 +328,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--listing-size", type=int, default=DEFAULT_LISTING_SIZE,
                         help="pastes shown on the archive page (default %(default)s)")
+    parser.add_argument("--delay", type=float, default=0.0,
+                        help="seconds each paste body takes (simulates a slow site)")
     parser.add_argument("--verbose", action="store_true", help="log requests on stderr")
     args = parser.parse_args(argv)
     try:
-        site = SimSite(args.dir, args.port, args.host, args.listing_size, args.verbose)
+        site = SimSite(args.dir, args.port, args.host, args.listing_size, args.verbose, args.delay)
     except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

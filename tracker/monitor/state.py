@@ -143,7 +143,14 @@ def count_items(session: Session, source: str | None = None) -> int:
 # --- runs ----------------------------------------------------------------------------------
 
 def start_run(session: Session, name: str) -> SourceRun:
-    """A ``running`` row in the run log; also stamps the state's ``last_run_at``."""
+    """A ``running`` row in the run log; also stamps the state's ``last_run_at``.
+
+    Called with the lease held, so any other ``running`` row of this source belongs to a process
+    that died mid-run (SIGKILL, power loss): it is closed as ``abandoned``.
+    """
+    table = SourceRun.__table__  # type: ignore[attr-defined]
+    session.execute(sa.update(table).where(table.c.source == name, table.c.status == "running")
+                    .values(status="abandoned", finished_at=utcnow()))
     run = SourceRun(source=name, status="running")
     session.add(run)
     state = session.get(SourceState, name)
