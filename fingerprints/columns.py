@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -149,9 +149,7 @@ _PHRASE_ROLE: dict[str, Role] = {}
 for _role, _spec in _SYNONYMS.items():
     for _phrase in _phrases(_spec):
         _PHRASE_ROLE.setdefault(_norm_header(_phrase), _role)
-_COMPACT_ROLE: dict[str, tuple[str, Role]] = {
-    p.replace(" ", ""): (p, r) for p, r in _PHRASE_ROLE.items()
-}
+_COMPACT_ROLE: dict[str, Role] = {p.replace(" ", ""): r for p, r in _PHRASE_ROLE.items()}
 _FUZZY_CHOICES = [p for p in _PHRASE_ROLE if len(p) >= 5]
 
 
@@ -181,7 +179,7 @@ def _match_header(header: str) -> _HeaderMatch | None:
         return _HeaderMatch(_PHRASE_ROLE[norm], 100, "exact")
     compact = norm.replace(" ", "")
     if compact in _COMPACT_ROLE:
-        return _HeaderMatch(_COMPACT_ROLE[compact][1], 100, "exact")
+        return _HeaderMatch(_COMPACT_ROLE[compact], 100, "exact")
     words = norm.split()
     # Whole-word phrases inside the header: most specific wins; generic words lose.
     found: list[tuple[float, int, str, Role]] = []
@@ -337,10 +335,9 @@ class _Profile:
     """Counts describing a column's values (never the values themselves)."""
 
     n: int = 0  # non-empty values in the sample
-    rows: int = 0  # rows in the sample
     distinct: int = 0
     dates: int = 0
-    years: list[int] | None = None
+    years: list[int] = field(default_factory=list)
     future: int = 0
     ids: int = 0
     genders: int = 0
@@ -358,7 +355,7 @@ class _Profile:
     @property
     def spread(self) -> int:
         """Years between the 10th and 90th percentile of the dates."""
-        ys = sorted(self.years or [])
+        ys = sorted(self.years)
         if len(ys) < 2:
             return 0
         return ys[int(0.9 * (len(ys) - 1))] - ys[int(0.1 * (len(ys) - 1))]
@@ -394,12 +391,11 @@ def _is_name_like(value: str) -> bool:
 
 def _profile(values: Sequence[str], total_rows: int) -> _Profile:
     """Measure one column's sampled values."""
-    p = _Profile(rows=len(values))
+    p = _Profile()
     today = dt.date.today()
     filled = [v.strip() for v in values if v and v.strip()]
     p.n = len(filled)
     p.distinct = len(set(filled))
-    p.years = []
     ints: list[int] = []
     for v in filled:
         d = _cell_date(v, today)
@@ -512,7 +508,8 @@ def detect_roles(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[t
             label = "header empty" if not head.strip() else f"header {_quote(head)} not recognised"
             decided.append((role, f"{label}; {why}", False))
             continue
-        why = f"header {_quote(head)} ~ {match.role.value} (score {match.score})"
+        how = "" if match.how == "exact" else f": {match.how}"
+        why = f"header {_quote(head)} ~ {match.role.value} (score {match.score}{how})"
         role = match.role
         if role in (Role.FIRST_NAME, Role.LAST_NAME, Role.MIDDLE_NAME) and (
             prof.n and prof.share(prof.comma_names) >= 0.5
@@ -579,7 +576,8 @@ def find_header_row(rows: Sequence[Sequence[str]], max_scan: int = 30) -> int:
     are skipped: a header has at least two filled cells, nearly all of them label-like
     (short, with letters, not numbers or dates), and the rows below it fill a similar
     number of cells.  Among such rows the first that uses a known header word wins;
-    failing that, the first one.  Raises ColumnError when no row qualifies.
+    failing that, the first one.  A one-column table's header is its first cell that is
+    a known header word ("Name").  Raises ColumnError when no row qualifies.
     """
     limit = min(len(rows), max_scan)
     candidates: list[int] = []
@@ -598,6 +596,11 @@ def find_header_row(rows: Sequence[Sequence[str]], max_scan: int = 30) -> int:
             return i
     if candidates:
         return candidates[0]
+    if all(_filled(rows[i]) <= 1 for i in range(limit)):  # a one-column list, e.g. of names
+        for i in range(limit):
+            cells = [str(c).strip() for c in rows[i] if c is not None and str(c).strip()]
+            if cells and _is_label(cells[0]) and _match_header(cells[0]):
+                return i
     raise ColumnError(
         f"no header row found in the first {limit} rows: expected a row of at least two "
         "column labels (words, not numbers or dates) above the data"

@@ -184,6 +184,13 @@ def test_header_row_needs_rows_of_similar_width_below() -> None:
     assert find_header_row(rows) == 1
 
 
+def test_one_column_table_header_is_a_known_header_word() -> None:
+    rows = [["Released detainees"], [], ["Full Name"], ["ZORVAK QUELLIN"], ["BRIDAN MARTOS"]]
+    assert find_header_row(rows) == 2
+    with pytest.raises(ColumnError):
+        find_header_row([["ZORVAK QUELLIN"], ["BRIDAN MARTOS"]])
+
+
 def test_no_header_row_raises() -> None:
     rows = [["1", "1980-01-02", "123456"], ["2", "1981-01-02", "123457"]]
     with pytest.raises(ColumnError, match="no header row"):

@@ -324,6 +324,12 @@ def test_empty_file(tmp_path: Path, content: bytes) -> None:
         read_leak_table(tmp_path / "leak.csv")
 
 
+def test_only_blank_rows(tmp_path: Path) -> None:
+    (tmp_path / "leak.csv").write_text(",,,\n , ,\n")
+    with pytest.raises(UsageError, match="no data: every row is blank"):
+        read_leak_table(tmp_path / "leak.csv")
+
+
 def test_png_renamed_csv(tmp_path: Path) -> None:
     (tmp_path / "leak.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     with pytest.raises(UsageError, match="PNG image, not a table"):
@@ -363,7 +369,7 @@ def test_no_header_found(tmp_path: Path) -> None:
 
 
 def test_header_without_data(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="no data rows"):
+    with pytest.raises(UsageError, match="leak.csv has a header row but no data rows"):
         read_leak_table(write_text(tmp_path / "leak.csv", [HEADER]))
 
 
@@ -413,3 +419,10 @@ def test_unrecognised_header_is_flagged(tmp_path: Path) -> None:
     rows = [["c1", "c2"], *[[f"{r[0]} {r[1]}", r[3]] for r in fake_people(20)]]
     table = read_leak_table(write_text(tmp_path / "leak.csv", rows))
     assert any("warning: no header text was recognised" in d for d in table.decisions)
+
+
+def test_one_column_list_of_names(tmp_path: Path) -> None:
+    names = [[f"{r[1]} {r[0]}"] for r in fake_people(15)]
+    table = read_leak_table(write_text(tmp_path / "names.csv", [["Name"], *names]))
+    assert table.columns == [Column("Name", Role.FULL_NAME)]
+    assert table.rows == names

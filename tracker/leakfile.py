@@ -270,6 +270,8 @@ def _text_sheet(text: io.TextIOWrapper, delimiter: str, path: Path) -> _Sheet:
     reader = csv.reader(text, delimiter=delimiter, strict=False)
     try:
         return _sheet_from_rows("", reader, path)
+    except _EmptySheet:
+        raise UsageError(f"{path.name} has no data: every row is blank") from None
     except csv.Error as exc:
         raise UsageError(f"{path.name} is not a readable CSV (line {reader.line_num}): {exc}") from None
     except UnicodeDecodeError as exc:
@@ -432,7 +434,8 @@ def _sheet_from_rows(name: str, rows: Iterable[list[str]], path: Path) -> _Sheet
         if any(cells):
             data.append(cells)
     if not data:
-        raise UsageError(f"a header row but no data rows below it{f' in sheet {name!r}' if name else ''}")
+        where = f"sheet {name!r} of {path.name}" if name else path.name
+        raise UsageError(f"{where} has a header row but no data rows below it")
     width = len(header)
     for cells in data:
         if len(cells) > width:
@@ -506,7 +509,8 @@ def _choose_sheets(
     where = f"sheet {s.name!r} of {path.name}" if s.name else path.name
     raise UsageError(
         f"no identifying column (name, date of birth or ID) found in {where}; columns: {seen}. "
-        f'Say which column holds what with --columns, e.g. --columns "{s.header[0]}=full_name"'
+        'Say which column holds what with --columns "HEADER=ROLE,...", e.g. "Nombre=full_name,Nacido=dob" '
+        f"(roles: {', '.join(r.value for r in Role)})"
     )
 
 
