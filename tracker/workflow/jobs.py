@@ -24,7 +24,7 @@ from tracker.config import default_config_path, load_config
 from tracker.db import session_scope
 from tracker.errors import TrackerError
 from tracker.extract import extract
-from tracker.keyfile import load_or_create_key
+from tracker.keyfile import open_keyer
 from tracker.leaks import load_index
 from tracker.models import Leak, utcnow
 from tracker.settings import Settings
@@ -84,12 +84,12 @@ def run_workflow(
 ) -> VerifyReport:
     """Deadlines, then removal checks, with the real matcher over the registered leaks."""
     now = now or utcnow()
-    keyer = Keyer(load_or_create_key(settings.key_file))
     leaks = list(session.exec(select(Leak)))
+    matcher = LeakRematcher(settings, open_keyer(settings.key_file), leaks) if leaks else None
     if case_ids is None:
         apply_deadlines(session, workflow, actor=actor, now=now, client=client, user_dir=settings.home / "templates")
         session.commit()
-    return verify_due_cases(session, client=client, settings=workflow, matcher=LeakRematcher(settings, keyer, leaks),
+    return verify_due_cases(session, client=client, settings=workflow, matcher=matcher,
                             case_ids=case_ids, actor=actor, now=now)
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.config import format_duration, is_secret_key, parse_duration
+from tracker.config import is_secret_key, parse_duration
 from tracker.errors import ConfigError
 from tracker.workflow.recipients.model import Channel, Recipient, RecipientClass
 
@@ -94,8 +94,13 @@ class WorkflowSettings:
             )
 
     def deadline_text(self, rclass: RecipientClass) -> str:
-        """Human form of a class's deadline, for notices and listings."""
-        return format_duration(self.deadlines[rclass])
+        """Human form of a class's deadline for notices: "3 days", "36 hours"."""
+        seconds = self.deadlines[rclass]
+        if seconds % DAY == 0:
+            days = int(seconds // DAY)
+            return f"{days} day{'s' if days != 1 else ''}"
+        hours = max(1, round(seconds / 3600))
+        return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
 _STR_KEYS = ("sender_name", "sender_email", "organisation", "authority", "rdap_base")

@@ -10,6 +10,7 @@ printing an empty gap in a legal notice). A template sets ``subject`` with
 from __future__ import annotations
 
 import email.policy
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -69,6 +70,7 @@ def render(name: str, context: dict[str, Any], user_dir: Path | None = None) -> 
         raise ConfigError(f"notice template {name}{SUFFIX}: {exc}") from exc
     if not subject:
         raise ConfigError(f"notice template {name}{SUFFIX} does not set a subject ({{% set subject %}})")
+    body = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", body)  # at most one blank line in a row
     return RenderedNotice(name, subject, body.strip() + "\n")
 
 
@@ -82,7 +84,7 @@ def as_text(subject: str, body: str, recipient: dict[str, Any]) -> str:
 def new_message_id(sender_email: str) -> str:
     """A fresh RFC 5322 Message-ID in the sender's domain."""
     domain = sender_email.rpartition("@")[2] or None
-    return make_msgid(idstring="repost-tracker", domain=domain)
+    return make_msgid(domain=domain)
 
 
 def as_email(
