@@ -4,8 +4,9 @@ Leaked tables re-posted as JSON are usually a list of objects, one per person, m
 in an envelope (``{"data": {"rows": [...]}}``). Every object whose values are mostly scalars
 is taken as a record and becomes one tab-joined line of its values (nested objects flattened
 into it); lists of scalars become one line; everything else is walked. Keys are not written,
-except that a record stored under a key (``{"A123": {...}}``) starts with that key, which is
-often an ID.
+except where they look like data: a record stored under a key with a digit in it
+(``{"A123": {...}}``), or in an object that is a map of three or more records, starts with its
+key, which is then most likely an ID or a name.
 """
 from __future__ import annotations
 
@@ -64,7 +65,9 @@ def _walk(root: Any, lines: list[str]) -> None:
                 scalars = [_scalar(item) for item in value.values() if _is_scalar(item)]
                 if scalars:
                     lines.append("\t".join(scalars))
-                children = [(name, item) for name, item in value.items() if not _is_scalar(item)]
+                keyed = _is_record_map(value)
+                children = [(name if keyed or _has_digit(name) else None, item)
+                            for name, item in value.items() if not _is_scalar(item)]
         elif isinstance(value, list):
             scalars = [_scalar(item) for item in value if _is_scalar(item)]
             if scalars:
@@ -95,6 +98,15 @@ def _is_record(value: dict[str, Any]) -> bool:
         return False
     flat = sum(1 for item in value.values() if _is_flat(item))
     return flat > 0 and 2 * flat >= len(value) and any(_is_scalar(item) for item in value.values())
+
+
+def _is_record_map(value: dict[str, Any]) -> bool:
+    """Three or more entries, all of them records: the keys are data (IDs, names)."""
+    return len(value) >= 3 and all(isinstance(item, dict) and _is_record(item) for item in value.values())
+
+
+def _has_digit(key: str) -> bool:
+    return any(char.isdigit() for char in key)
 
 
 def _is_flat(item: Any) -> bool:

@@ -7,6 +7,7 @@ as unsupported rather than returned as an empty, apparently clean document.
 from __future__ import annotations
 
 import io
+import re
 import logging
 
 from tracker.errors import ExtractionError, UnsupportedFormat
@@ -15,6 +16,23 @@ from tracker.extract.text import normalize_newlines
 
 # pypdf logs a warning for every small defect of a page; those are not ours to report
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+_CELL_GAP = re.compile(r" {3,}")
+
+
+def _page_text(page) -> str:
+    """A page's text with table rows kept on one line.
+
+    pypdf's layout mode places text by its position, so a table row stays one line (plain
+    mode often gives one cell per line); runs of layout spaces become tabs, the cell separator
+    the matcher reads. Plain mode is the fallback when layout mode fails on an odd page.
+    """
+    try:
+        text = page.extract_text(extraction_mode="layout") or ""
+    except Exception:
+        return page.extract_text() or ""
+    return "\n".join(_CELL_GAP.sub("\t", line.strip()) for line in text.splitlines() if line.strip())
 
 
 def pdf_text(data: bytes, name: str = "") -> tuple[str, list[str]]:
@@ -33,7 +51,7 @@ def pdf_text(data: bytes, name: str = "") -> tuple[str, list[str]]:
     texts, problems = [], []
     for number, page in enumerate(pages, start=1):
         try:
-            texts.append(normalize_newlines(page.extract_text() or ""))
+            texts.append(normalize_newlines(_page_text(page)))
         except Exception as exc:
             problems.append(f"cannot read page {number} of PDF{where(name)}: {reason(exc)}")
     if pages and not any(text.strip() for text in texts):

@@ -14,8 +14,7 @@ from collections import Counter
 _DELIMITERS = ",;\t|"
 _SAMPLE = 32 * 1024
 _ROW_SEP, _CELL_SEP = "\x1e", "\x1f"  # ASCII record/unit separators: never kept in output
-_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " ",
-                             _ROW_SEP: " ", _CELL_SEP: " "})
+_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
 
 
 def find_delimiter(text: str, strict: bool = False) -> str | None:
@@ -48,7 +47,8 @@ def rows_text(text: str, delimiter: str) -> str:
     joined = _parse(text, delimiter, csv.QUOTE_MINIMAL)
     if text.count("\n") > 4 * joined.count(_ROW_SEP) + 50:  # a stray quote swallowed many rows
         joined = _parse(text, delimiter, csv.QUOTE_NONE)
-    joined = joined.translate(_CELL_SPACE) if _needs_cleaning(joined) else joined
+    if _needs_cleaning(joined):
+        joined = joined.replace("\r\n", " ").translate(_CELL_SPACE)
     lines = []
     for row in joined.split(_ROW_SEP):
         cells = [cell.strip() for cell in row.split(_CELL_SEP)]
@@ -76,16 +76,22 @@ def _sample(text: str) -> str:
 
 
 def _consistency(sample: str, delimiter: str, strict: bool) -> tuple[float, int] | None:
-    """(share of rows with the usual field count, that count) if ``delimiter`` fits, else None."""
-    try:
-        counts = [len(row) for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter,
-                                                 strict=False) if any(cell.strip() for cell in row)]
-    except csv.Error:
-        return None
-    if not counts:
-        return None
-    fields, rows = Counter(counts).most_common(1)[0]
-    share = rows / len(counts)
-    if fields < 2 or share < (0.9 if strict else 0.8) or (strict and len(counts) < 2):
-        return None
-    return share, fields
+    """(share of rows with the usual field count, that count) if ``delimiter`` fits, else None.
+
+    Quotes are honoured first; if that fails (a stray quote swallows the rows after it), they
+    are tried as ordinary characters.
+    """
+    for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+        try:
+            counts = [len(row) for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter,
+                                                     quoting=quoting, strict=False)
+                      if any(cell.strip() for cell in row)]
+        except csv.Error:
+            continue
+        if not counts:
+            return None
+        fields, rows = Counter(counts).most_common(1)[0]
+        share = rows / len(counts)
+        if fields >= 2 and share >= (0.9 if strict else 0.8) and (len(counts) >= 2 or not strict):
+            return share, fields
+    return None

@@ -1,0 +1,340 @@
+"""Extraction of single documents: detection, decoding, and each format's lines."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import zlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from fpdf import FPDF
+from fpdf.enums import EncryptionMethod
+
+from extract_support import ods_bytes, people
+from tracker.errors import ExtractionError, UnsupportedFormat
+from tracker.extract import Extracted, Part, extract
+from tracker.extract.html import bs4_text, html_text
+
+PEOPLE = people(5)
+
+
+def only_part(result: Extracted) -> Part:
+    assert len(result.parts) == 1, result.parts
+    return result.parts[0]
+
+
+def tsv(rows: list[list[str]]) -> str:
+    return "\n".join("\t".join(row) for row in rows)
+
+
+# --- plain text and decoding ---------------------------------------------------------------------
+
+def test_plain_text_keeps_layout_and_normalizes_newlines() -> None:
+    data = b"Leaked list\r\n  NAME      DOB\r\n  Kalo      1990-01-02\rlast line\n"
+    result = extract(data, "notes.txt")
+    assert result.kind == "text"
+    assert only_part(result) == Part("", "text", "Leaked list\n  NAME      DOB\n  Kalo      1990-01-02\nlast line\n")
+
+
+def test_empty_document_is_empty_text() -> None:
+    assert extract(b"") == Extracted("text", [Part("", "text", "")], [])
+
+
+def test_cp1252_csv_keeps_accented_names() -> None:
+    rows = [["First", "Last", "DOB", "ID"]] + [person.cells for person in PEOPLE]
+    data = "\r\n".join(",".join(row) for row in rows).encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # the test is only worth something if the file is not UTF-8
+    result = extract(data, "export.csv")
+    assert only_part(result) == Part("", "csv", tsv(rows))
+
+
+def test_latin1_declared_by_content_type() -> None:
+    data = "Name: Zoë Brontë-Ñandú, né le 02.03.1988".encode("latin-1")
+    text = only_part(extract(data, content_type="text/plain; charset=ISO-8859-1")).text
+    assert text == "Name: Zoë Brontë-Ñandú, né le 02.03.1988"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_unicode_encodings_with_and_without_bom(encoding: str) -> None:
+    text = "\n".join(" ".join(person.cells) for person in PEOPLE) + "\nЖанна Ильина — 宮崎\n"
+    assert only_part(extract(text.encode(encoding), "people.txt")).text == text
+
+
+def test_stray_nul_bytes_are_dropped_from_text() -> None:
+    data = b"name: Kalo Mire\n" * 100 + b"\x00\x00" + b"name: Tasu Vone\n" * 100
+    assert only_part(extract(data, "a.txt")).text == "name: Kalo Mire\n" * 100 + "name: Tasu Vone\n" * 100
+
+
+def test_png_is_unsupported_with_its_type_and_name() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256))
+    with pytest.raises(UnsupportedFormat, match=r"^unsupported format: image/png \(doc\.png\)$"):
+        extract(png, "doc.png")
+
+
+def test_random_binary_is_unsupported_never_empty_text() -> None:
+    junk = random.Random(3).randbytes(50_000)
+    with pytest.raises(UnsupportedFormat, match="unsupported format"):
+        extract(junk, "blob.csv")
+    with pytest.raises(UnsupportedFormat, match=r"^unsupported format: image/heic \(x\)$"):
+        extract(junk, "x", content_type="image/heic")
+    with pytest.raises(UnsupportedFormat):
+        extract(zlib.compress(junk))  # no magic of ours, not text either
+
+
+# --- CSV and other delimited text ----------------------------------------------------------------
+
+def test_semicolon_csv_with_quoted_newlines_and_delimiters() -> None:
+    data = ('Name;Address;Note\r\n'
+            '"Talo, Kami";"Weg 1\r\nStadt";"a;b"\r\n'
+            'Rüne;"with\ttab";""\r\n').encode()
+    assert only_part(extract(data, "list.csv")).text == ("Name\tAddress\tNote\n"
+                                                         "Talo, Kami\tWeg 1 Stadt\ta;b\n"
+                                                         "Rüne\twith tab\t")
+
+
+@pytest.mark.parametrize("delimiter", ["\t", "|", ",", ";"])
+def test_any_delimiter(delimiter: str) -> None:
+    rows = [["first", "last", "dob", "id"]] + [person.cells for person in PEOPLE]
+    data = "\n".join(delimiter.join(row) for row in rows).encode()
+    assert only_part(extract(data, "x.tsv" if delimiter == "\t" else "x.csv")).text == tsv(rows)
+
+
+def test_cells_are_stripped_and_empty_rows_dropped() -> None:
+    data = b"a , b ,c\n\n , ,\n1,  2,3\n"
+    assert only_part(extract(data, "x.csv")).text == "a\tb\tc\n1\t2\t3"
+
+
+def test_fixed_width_csv_comes_out_as_its_text() -> None:
+    data = b"NAME        DOB         ID\nKalo Mire   1990-01-02  X1234567\nTasu Vone   1985-11-30  X7654321\n"
+    result = extract(data, "fixed.csv", content_type="text/csv")
+    assert only_part(result) == Part("", "text", data.decode())
+
+
+def test_csv_sniffed_without_name_or_type() -> None:
+    rows = [["first", "last", "dob", "id"]] + [person.cells for person in PEOPLE]
+    data = "\n".join(";".join(row) for row in rows).encode()
+    assert only_part(extract(data)) == Part("", "csv", tsv(rows))
+
+
+def test_prose_with_commas_stays_text() -> None:
+    data = b"Dear all, the list was posted yesterday.\nWe asked, twice, for removal; no answer so far.\n"
+    assert only_part(extract(data)).kind == "text"
+
+
+def test_stray_quote_does_not_swallow_the_file() -> None:
+    lines = ['name,dob', '"Kalo Mire,1990-01-02'] + [f"Per{i} Son,1990-01-{i % 28 + 1:02d}" for i in range(200)]
+    text = only_part(extract("\n".join(lines).encode(), "x.csv")).text.split("\n")
+    assert len(text) == 202
+    assert text[-1] == "Per199 Son\t1990-01-04"
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+PAGE = """<!DOCTYPE html>
+<html><head><title>Title is dropped</title><style>td { color: red }</style>
+<script>var secret = "not text";</script></head>
+<body>
+  <h1>Leaked   list</h1>
+  <p>Posted by <b>someone</b> &amp; re-posted
+     here.<br>Second&nbsp;line</p>
+  <script>document.write("no")</script><noscript>Enable JS</noscript><template><p>hidden</p></template>
+  <table>
+    <thead><tr><th>Name</th><th>DOB</th><th>ID</th></tr></thead>
+    <tbody>
+      <tr><td> Kalo Mire </td><td>1990-01-02</td><td>X1234567</td></tr>
+      <tr><td></td><td><p>two</p><p>paras</p></td><td>a<br>b</td></tr>
+    </tbody>
+  </table>
+  <ul><li>first item</li><li>second <i>it</i>em</li></ul>
+  <pre>  NAME   ID
+  Tasu   X7654321</pre>
+  Trailing text &lt;tag&gt; &#233;
+</body></html>"""
+
+PAGE_LINES = [
+    "Leaked list",
+    "Posted by someone & re-posted here.",
+    "Second line",
+    "Name\tDOB\tID",
+    "Kalo Mire\t1990-01-02\tX1234567",
+    "\ttwo paras\ta b",
+    "first item",
+    "second item",
+    "  NAME   ID",
+    "  Tasu   X7654321",
+    "Trailing text <tag> é",
+]
+
+
+def test_html_page_lines() -> None:
+    result = extract(PAGE.encode(), "page.html")
+    assert result.kind == "html"
+    assert only_part(result).text.split("\n") == PAGE_LINES
+
+
+def test_html_cells_with_attributes_and_bs4_fallback_agree() -> None:
+    fancy = PAGE.replace("<td>", '<td class="c">').replace("<TH>", "<th>")
+    assert html_text(fancy).split("\n") == PAGE_LINES
+    assert bs4_text(PAGE).split("\n") == PAGE_LINES
+
+
+def test_html_nested_layout_table_keeps_inner_rows() -> None:
+    page = ("<table><tr><td>menu</td><td><table><tr><td>a1</td><td>a2</td></tr>"
+            "<tr><td>b1</td><td>b2</td></tr></table></td></tr></table>")
+    assert html_text(page).split("\n") == ["menu\t", "a1\ta2", "b1\tb2"]
+
+
+def test_html_sniffed_and_declared_charset() -> None:
+    page = '<html><head><meta charset="windows-1252"></head><body><p>Zoë Brontë</p></body></html>'
+    result = extract(page.encode("cp1252"))
+    assert (result.kind, only_part(result).text) == ("html", "Zoë Brontë")
+
+
+def test_content_type_beats_extension() -> None:
+    assert extract(b"<p>a</p><p>b</p>", "data.json", content_type="text/html").kind == "html"
+    assert extract(b"<p>a</p>", "page.html", content_type="text/plain").kind == "html"  # plain says nothing
+
+
+def test_marker_characters_in_the_page_do_not_break_lines() -> None:
+    assert html_text("<p>a\x01b\x02c</p><p>d</p>") == "a b c\nd"
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def test_json_records_become_lines() -> None:
+    document = {"meta": {"count": 2, "source": "dump"},
+                "data": [{"name": "Kalo Mire", "dob": "1990-01-02", "id": 1234567.0,
+                          "address": {"city": "Rüne", "zip": "12345"}, "tags": ["a", "b"]},
+                         {"name": "Tasu\tVone", "dob": None, "id": 7654321, "active": True}]}
+    result = extract(json.dumps(document).encode(), "dump.json")
+    assert only_part(result) == Part("", "json", "2\tdump\n"
+                                                 "Kalo Mire\t1990-01-02\t1234567\tRüne\t12345\ta\tb\n"
+                                                 "Tasu Vone\t\t7654321\ttrue")
+
+
+def test_json_records_keyed_by_id_keep_the_key() -> None:
+    document = {"X1234567": {"name": "Kalo", "dob": "1990-01-02"}, "X7654321": {"name": "Tasu", "dob": "1985-11-30"}}
+    assert only_part(extract(json.dumps(document).encode())).text == ("X1234567\tKalo\t1990-01-02\n"
+                                                                      "X7654321\tTasu\t1985-11-30")
+
+
+def test_json_nested_lists_and_scalars() -> None:
+    document = [["Kalo", "Mire", 1.5], [[["deep", 1]]], "loose", {"rows": [{"n": "x", "sub": [{"n": "y"}]}]}]
+    assert only_part(extract(json.dumps(document).encode())).text == "loose\nKalo\tMire\t1.5\ndeep\t1\nx\ny"
+
+
+def test_json_lines() -> None:
+    data = "\n".join(json.dumps({"name": person.first, "id": person.id}) for person in PEOPLE).encode()
+    result = extract(data, "x.ndjson")
+    assert only_part(result) == Part("", "json", tsv([[person.first, person.id] for person in PEOPLE]))
+
+
+def test_broken_json_is_read_as_text() -> None:
+    data = b'[{"name": "Kalo Mire", "dob": "1990-01-02"},\n {"name": "Tasu Vone", "dob": '
+    result = extract(data, "paste.json", content_type="application/json")
+    assert only_part(result) == Part("", "text", data.decode())
+
+
+def test_deeply_nested_json_does_not_crash() -> None:
+    data = ("[" * 5000 + "]" * 5000).encode()
+    assert only_part(extract(data)).kind == "text"
+
+
+# --- spreadsheets -------------------------------------------------------------------------------
+
+def test_xlsx_one_part_per_sheet(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "People"
+    sheet.append(["First", "Last", "DOB", "ID", "Score", "Booked"])
+    for person in PEOPLE[:2]:
+        sheet.append([person.first, person.last, person.dob, int(person.id[1:]), 2.5,
+                      dt.datetime(2021, 3, 4, 5, 6, 7)])
+    sheet.append(["Mi", None, dt.datetime(1990, 1, 2), 12.0, None, "line\nbreak\tand tab"])
+    sheet.append([])
+    workbook.create_sheet("Empty")
+    other = workbook.create_sheet("Notes")
+    other["B2"] = "posted twice"
+    path = tmp_path / "leak.xlsx"
+    workbook.save(path)
+
+    result = extract(path.read_bytes(), "leak.xlsx")
+    assert result.kind == "xlsx"
+    rows = [["First", "Last", "DOB", "ID", "Score", "Booked"]]
+    rows += [[p.first, p.last, p.dob.isoformat(), p.id[1:].lstrip("0"), "2.5", "2021-03-04 05:06:07"]
+             for p in PEOPLE[:2]]
+    rows += [["Mi", "", "1990-01-02", "12", "", "line break and tab"]]
+    assert result.parts == [Part("sheet:People", "xlsx", tsv(rows)), Part("sheet:Empty", "xlsx", ""),
+                            Part("sheet:Notes", "xlsx", "posted twice")]
+
+
+def test_ods_sheet() -> None:
+    data = ods_bytes({"Liste": [["Name", "DOB", "ID"], ["Zoë", dt.date(1990, 1, 2), 12345], ["x", None, 2.5]]})
+    result = extract(data, "liste.ods")
+    assert result.kind == "ods"
+    assert result.parts == [Part("sheet:Liste", "ods", "Name\tDOB\tID\nZoë\t1990-01-02\t12345\nx\t\t2.5")]
+
+
+def test_ole2_that_is_not_a_workbook_is_unsupported() -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "WordDocument".encode("utf-16-le") + bytes(1000)
+    with pytest.raises(UnsupportedFormat, match=r"not an Excel workbook.*\(letter\.doc\)"):
+        extract(ole2, "letter.doc")
+
+
+def test_damaged_xls_is_an_extraction_error() -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "Workbook".encode("utf-16-le") + bytes(1000)
+    with pytest.raises(ExtractionError, match=r"cannot read xls workbook \(old\.xls\)") as raised:
+        extract(ole2, "old.xls")
+    assert not isinstance(raised.value, UnsupportedFormat)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+def make_pdf(pages: list[list[str]], encryption: EncryptionMethod | None = None) -> bytes:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    if encryption is not None:
+        pdf.set_encryption(owner_password="owner-secret", user_password="", encryption_method=encryption)
+    return bytes(pdf.output())
+
+
+PDF_PAGES = [[f"{p.first} {p.last} {p.dob.isoformat()} {p.id}" for p in PEOPLE[:3]],
+             [f"{p.first} {p.last} {p.dob.isoformat()} {p.id}" for p in PEOPLE[3:]]]
+
+
+@pytest.mark.parametrize("encryption", [None, EncryptionMethod.RC4, EncryptionMethod.AES_128])
+def test_pdf_pages_in_order(encryption: EncryptionMethod | None) -> None:
+    result = extract(make_pdf(PDF_PAGES, encryption), "leak.pdf")
+    assert result.kind == "pdf"
+    assert only_part(result).text.split("\n") == PDF_PAGES[0] + PDF_PAGES[1]
+
+
+def test_pdf_without_text_is_unsupported() -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(10, 10, 50, 50)
+    with pytest.raises(UnsupportedFormat, match="without a text layer"):
+        extract(bytes(pdf.output()), "scan.pdf")
+
+
+def test_damaged_pdf_is_an_extraction_error() -> None:
+    with pytest.raises(ExtractionError, match=r"cannot read PDF \(bad\.pdf\)"):
+        extract(b"%PDF-1.4\n" + bytes(range(256)) * 4, "bad.pdf")
+
+
+def test_pdf_found_by_magic_whatever_the_name() -> None:
+    data = make_pdf(PDF_PAGES)
+    assert extract(data, "https://example.org/download?id=3", content_type="text/html").kind == "pdf"
+
+
+def test_url_name_gives_the_extension() -> None:
+    data = b"a;b\n1;2\n"
+    assert extract(data, "https://example.org/files/list.csv?dl=1#top").kind == "csv"
+    assert extract(data, "https://example.org/files/list.txt?dl=1").kind == "csv"
