@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tracker.synth import textfill
 from tracker.synth.guard import LeakGuard
-from tracker.synth.leak import leak_people, leak_rows
+from tracker.synth.leak import leak_people, leak_rows, leak_workbook
 from tracker.synth.people import (
     AORS,
     BOOK_IN_DAYS,
@@ -56,7 +56,6 @@ from tracker.synth.render import (
     to_html_table,
     to_json,
     to_pdf,
-    to_xlsx,
     zip_bytes,
 )
 
@@ -197,19 +196,9 @@ def _full_csv(ctx: _Context, rng: random.Random) -> Doc:
     return "csv", (bom + text).encode("utf-8"), _records(idx)
 
 
-def leak_workbook(header: list[str] | tuple[str, ...], rows: list[list[str]], titles: list[list[str]],
-                  two_sheets: bool) -> bytes:
-    """An XLSX export of ``rows``: title rows over the header, split over two sheets if asked."""
-    if not two_sheets:
-        return to_xlsx([("Sheet1", titles, header, rows)])
-    half = (len(rows) + 1) // 2
-    return to_xlsx([("Detainees", titles, header, rows[:half]), ("Detainees (cont.)", [], header, rows[half:])])
-
-
 def _full_xlsx(ctx: _Context, rng: random.Random) -> Doc:
     titles = [["Detained population - export"], [f"Report date: {rng.randint(1, 28):02d}/11/2022"], []]
-    data = leak_workbook(LEAK_LAYOUT.headers, leak_rows(ctx.people), titles[: rng.randint(0, 3)],
-                         rng.random() < 0.6)
+    data = leak_workbook(leak_rows(ctx.people), titles[: rng.randint(0, 3)], rng.random() < 0.6)
     return "xlsx", data, _records(range(ctx.n))
 
 

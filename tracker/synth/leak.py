@@ -1,32 +1,40 @@
 """A synthetic leak: a detention roster of invented people, as CSV or as a two-sheet XLSX."""
 from __future__ import annotations
 
+import csv
+import hashlib
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 from tracker.synth.people import Person, PersonFactory
 from tracker.synth.perturb import LEAK_LAYOUT
-from tracker.synth.render import to_csv, to_xlsx
+from tracker.synth.render import to_xlsx
 
 LEAK_HEADER: tuple[str, ...] = LEAK_LAYOUT.headers
 
 
-def leak_people(n: int, seed: int) -> list[Person]:
-    """``n`` distinct invented people; row ``i`` (1-based) of the leak is ``people[i - 1]``.
+def iter_leak_people(n: int, seed: int) -> Iterator[Person]:
+    """``n`` distinct invented people, one at a time; the i-th (1-based) is leak row i.
 
     No two share an A-number, and no two share both name and date of birth, so every row
     is a distinct person a matcher can be scored on.
     """
     factory = PersonFactory(random.Random(f"leak:{seed}"))
-    people: list[Person] = []
-    seen: set[tuple[str, str, object]] = set()
-    while len(people) < n:
+    seen: set[bytes] = set()  # digests of (name, date of birth): small enough for millions of rows
+    made = 0
+    while made < n:
         p = factory.person()
-        key = (p.last, p.first, p.dob)
+        key = hashlib.blake2b(f"{p.last}|{p.first}|{p.dob}".encode(), digest_size=8).digest()
         if key not in seen:
             seen.add(key)
-            people.append(p)
-    return people
+            made += 1
+            yield p
+
+
+def leak_people(n: int, seed: int) -> list[Person]:
+    """The people of :func:`iter_leak_people` as a list (row i is ``people[i - 1]``)."""
+    return list(iter_leak_people(n, seed))
 
 
 def leak_rows(people: list[Person]) -> list[list[str]]:
@@ -41,19 +49,29 @@ def generate_leak(n: int, seed: int) -> tuple[list[str], list[list[str]]]:
 
 
 def write_leak_csv(path: Path | str, n: int, seed: int) -> Path:
-    """Write the leak as UTF-8 CSV with a header row; returns the path."""
-    header, rows = generate_leak(n, seed)
+    """Write the leak as UTF-8 CSV with a header row, streaming (a million rows fit); returns the path."""
     path = Path(path)
-    path.write_text(to_csv(header, rows), encoding="utf-8")
+    rng = random.Random(0)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(LEAK_HEADER)
+        for person in iter_leak_people(n, seed):
+            writer.writerow(LEAK_LAYOUT.cells(person, rng))
     return path
+
+
+def leak_workbook(rows: list[list[str]], titles: list[list[str]], two_sheets: bool) -> bytes:
+    """An XLSX export of leak rows: title rows over the header, split over two sheets if asked."""
+    if not two_sheets:
+        return to_xlsx([("Sheet1", titles, LEAK_HEADER, rows)])
+    half = (len(rows) + 1) // 2
+    return to_xlsx([("Detainees", titles, LEAK_HEADER, rows[:half]),
+                    ("Detainees (cont.)", [], LEAK_HEADER, rows[half:])])
 
 
 def write_leak_xlsx(path: Path | str, n: int, seed: int) -> Path:
     """Write the leak as an XLSX export: title rows over the header, rows split over two sheets."""
-    header, rows = generate_leak(n, seed)
-    half = (len(rows) + 1) // 2
     titles = [["Detained population report (synthetic test data)"], ["Generated from seed", str(seed)], []]
     path = Path(path)
-    path.write_bytes(to_xlsx([("Detainees", titles, header, rows[:half]),
-                              ("Detainees (cont.)", [], header, rows[half:])]))
+    path.write_bytes(leak_workbook(generate_leak(n, seed)[1], titles, two_sheets=True))
     return path
