@@ -255,6 +255,12 @@ class _SimServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up (killed tracker, timeout) is normal here; other errors are printed."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 def _check_loopback(host: str) -> str:
     if host == "localhost":
