@@ -125,7 +125,7 @@ class Source:
     def _skip(self, url: str, exc: SourceError) -> None:
         """Record an item that failed on its own (dead link, too large) and carry on."""
         self.stats.skipped[exc.failure_class] += 1
-        log.warning("source %s: skipped %s: %s", self.name, url, exc)
+        log.warning("source %s: skipped an item: %s", self.name, exc if exc.args else url)
 
     def _get(self, url: str, **kwargs: Any) -> Any:
         """``client.fetch`` that counts requests."""
