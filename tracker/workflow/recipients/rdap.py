@@ -11,13 +11,12 @@ local server.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import httpcore
 from publicsuffixlist import PublicSuffixList
 
 from sources.errors import FetchError
@@ -147,23 +146,18 @@ def lookup_ip(client: HttpClient, address: str, base: str = DEFAULT_RDAP_BASE) -
     return _get_json(client, f"{base.rstrip('/')}/ip/{quote(address)}")
 
 
-def host_address(host: str) -> str | None:
-    """The host's IP address (the host itself when it is one); None when it does not resolve."""
+def host_address(client: HttpClient, host: str) -> str | None:
+    """The host's first IP address by the client's resolver (itself for an IP literal)."""
     try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
+        return client.policy.resolve(host)[0]
+    except httpcore.ConnectError:
         return None
-    return str(infos[0][4][0]) if infos else None
 
 
 def rdap_recipients(client: HttpClient, host: str, base: str = DEFAULT_RDAP_BASE) -> list[Recipient]:
     """Recipients RDAP names for ``host``: the network's abuse desk, then the registrar."""
     found: list[Recipient] = []
-    address = host_address(host)
+    address = host_address(client, host)
     if address:
         answer = lookup_ip(client, address, base)
         contact = network_abuse_contact(answer) if answer else None
