@@ -324,34 +324,26 @@ def test_empty_file(tmp_path: Path, content: bytes) -> None:
         read_leak_table(tmp_path / "leak.csv")
 
 
-def test_only_blank_rows(tmp_path: Path) -> None:
-    (tmp_path / "leak.csv").write_text(",,,\n , ,\n")
-    with pytest.raises(UsageError, match="no data: every row is blank"):
-        read_leak_table(tmp_path / "leak.csv")
-
-
-def test_png_renamed_csv(tmp_path: Path) -> None:
-    (tmp_path / "leak.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
-    with pytest.raises(UsageError, match="PNG image, not a table"):
-        read_leak_table(tmp_path / "leak.csv")
-
-
-def test_binary_garbage(tmp_path: Path) -> None:
-    (tmp_path / "leak.csv").write_bytes(b"ab\x00\x01\x02" * 50)
-    with pytest.raises(UsageError, match="binary"):
-        read_leak_table(tmp_path / "leak.csv")
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("leak.csv", b",,,\n , ,\n", "no data: every row is blank"),
+        ("leak.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "PNG image, not a table"),
+        ("leak.csv", b"ab\x00\x01\x02" * 50, "binary"),
+        ("leak.xlsx", b"Name,DOB\nZORVAK,1980-01-02\n", "not a valid XLSX"),
+        ("leak.csv", b"Name,DOB\n" + b"ZORVAK," + b"x" * 200_000 + b"\n", "not a readable CSV"),
+    ],
+)
+def test_unreadable_content(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(UsageError, match=message):
+        read_leak_table(tmp_path / name)
 
 
 def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "leak.xlsx", "w") as z:
         z.writestr("leak.csv", "Name\nZORVAK\n")
     with pytest.raises(UsageError, match="ZIP archive, not a spreadsheet"):
-        read_leak_table(tmp_path / "leak.xlsx")
-
-
-def test_text_named_xlsx(tmp_path: Path) -> None:
-    (tmp_path / "leak.xlsx").write_text("Name,DOB\nZORVAK,1980-01-02\n")
-    with pytest.raises(UsageError, match="not a valid XLSX"):
         read_leak_table(tmp_path / "leak.xlsx")
 
 

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import gc
 import io
 import json
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 import charset_normalizer
@@ -35,6 +34,7 @@ from fingerprints.columns import IDENTIFYING_ROLES, detect_roles, find_header_ro
 from fingerprints.errors import ColumnError
 from fingerprints.roles import Column, Role
 from tracker.errors import UsageError
+from tracker.extract.sheets import cell_text  # one rule for workbook cells everywhere
 
 __all__ = ["SheetInfo", "LeakTable", "read_leak_table"]
 
@@ -281,25 +281,6 @@ def _text_sheet(text: io.TextIOWrapper, delimiter: str, path: Path) -> _Sheet:
 # --------------------------------------------------------------------------------------
 # Workbooks
 # --------------------------------------------------------------------------------------
-def _cell_text(value: object) -> str:
-    """A workbook cell as text: dates ISO, whole floats without ".0"."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _read_workbook(
     path: Path, data: bytes, fmt: str, wanted: str | None, decisions: list[str]
 ) -> list[_Sheet]:
@@ -322,7 +303,7 @@ def _read_workbook(
             raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except python_calamine.CalamineError as exc:
             raise UsageError(f"sheet {name!r} of {path.name} cannot be read: {exc}") from None
-        rows = ([_cell_text(v) for v in r] for r in raw)
+        rows = ([cell_text(v) for v in r] for r in raw)
         try:
             sheets.append(_sheet_from_rows(name, rows, path))
         except _EmptySheet:
@@ -429,8 +410,8 @@ def _sheet_from_rows(name: str, rows: Iterable[list[str]], path: Path) -> _Sheet
     while header and not header[-1]:
         header.pop()
     data: list[list[str]] = []
-    for row in _chain(head[at + 1 :], it):
-        cells = [c.strip() for c in row]
+    for row in chain(head[at + 1 :], it):
+        cells = list(map(str.strip, row))
         if any(cells):
             data.append(cells)
     if not data:
@@ -450,11 +431,6 @@ def _sheet_from_rows(name: str, rows: Iterable[list[str]], path: Path) -> _Sheet
             del cells[width:]
     header.extend([""] * (width - len(header)))
     return _Sheet(name, blank + at, _clean_header(header), data)
-
-
-def _chain(first: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
-    yield from first
-    yield from rest
 
 
 def _resolve_overrides(
