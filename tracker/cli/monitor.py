@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -123,15 +124,20 @@ def run(
 
 
 def _health_table(rows: list[Health]) -> Table:
-    table = Table(title="Sources", title_justify="left")
-    for column in ("name", "kind", "status", "last run", "last success", "items", "bytes", "hits",
-                   "failures", "why"):
-        table.add_column(column, justify="right" if column in ("items", "bytes", "hits", "failures") else "left")
+    """Compact enough for 80 columns; the reasons of flagged sources go below it (``_reasons``)."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("name", "kind", "status", "last run", "last ok", "items", "bytes", "hits", "fails"):
+        numeric = column in ("items", "bytes", "hits", "fails")
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     for h in rows:
         table.add_row(h.name, h.kind, Text(h.status, style=_STATUS_STYLE.get(h.status, "")), _ago(h.last_run_at),
                       _ago(h.last_success_at), str(h.items_fetched), _size(h.bytes_fetched), str(h.hits),
-                      str(h.consecutive_failures), Text(h.reason))
+                      str(h.consecutive_failures))
     return table
+
+
+def _reasons(rows: list[Health]) -> list[str]:
+    return [f"{h.name}: {h.status}: {h.reason}" for h in rows if h.reason and h.status not in ("disabled",)]
 
 
 def sources_status(ctx: typer.Context, config_path: ConfigOption = None, json_: JsonOption = False) -> None:
@@ -149,7 +155,10 @@ def sources_status(ctx: typer.Context, config_path: ConfigOption = None, json_: 
         for h in rows:
             print_json(h.to_dict())
     else:
-        out().print(_health_table(rows))
+        console = out()
+        console.print(_health_table(rows))
+        for line in _reasons(rows):
+            console.print(line, markup=False, highlight=False)
         flagged = [h.name for h in rows if h.unhealthy]
         if flagged:
             err().print(f"unhealthy: {', '.join(flagged)}", markup=False, highlight=False)
@@ -177,6 +186,8 @@ def sources_check(
     else:
         _print_report(report)
         out().print(_health_table([health]))
+        for line in _reasons([health]):
+            out().print(line, markup=False, highlight=False)
     if report.status == "busy":
         raise typer.Exit(EXIT_FAILURE)
     if report.status != "ok":

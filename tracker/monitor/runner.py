@@ -121,8 +121,9 @@ def run_source(engine: Engine, cfg: SourceConfig, source: Any, scanner: Document
         report.status = "failed"
         report.failure_class, report.error = _failure(exc)
         report.error = store.truncate_error(report.error)
-        log.warning("source %s: run failed (%s): %s", cfg.name, report.failure_class, report.error,
-                    exc_info=log.isEnabledFor(logging.DEBUG))
+        # INFO, not WARNING: the CLI prints every run's outcome (and `sources status` flags it).
+        log.info("source %s: run failed (%s): %s", cfg.name, report.failure_class, report.error,
+                 exc_info=log.isEnabledFor(logging.DEBUG))
     except BaseException:
         report.status = "interrupted"
         raise
