@@ -30,7 +30,7 @@ CONFIG_FILE_NAME = "tracker.toml"
 #: Keys every ``[[sources]]`` table understands; all other keys belong to the source's kind.
 COMMON_SOURCE_KEYS = ("name", "kind", "interval", "enabled", "jitter", "zero_item_runs")
 
-_TOP_LEVEL_KEYS = ("http", "monitor", "sources")
+_TOP_LEVEL_KEYS = ("http", "monitor", "sources", "workflow")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", re.IGNORECASE)
 _DURATION_FULL_RE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)\s*)+$", re.IGNORECASE)
@@ -402,8 +402,12 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> TrackerCo
     unknown = [k for k in data if k not in _TOP_LEVEL_KEYS]
     if unknown:
         raise ConfigError(
-            f"{unknown[0]}: unknown top-level key; allowed: [http], [monitor], [[sources]]"
+            f"{unknown[0]}: unknown top-level key; allowed: [http], [monitor], [[sources]], [workflow]"
         )
+    if "workflow" in data:  # the takedown workflow's table, validated here too for `tracker config check`
+        from tracker.workflow.settings import parse_workflow
+
+        parse_workflow(data["workflow"])
     warnings: list[str] = []
     http = parse_http(data.get("http"), warnings)
     monitor = parse_monitor(data.get("monitor"))
