@@ -54,6 +54,13 @@ def posting_key_id(id_hash: int) -> int:
     return mix(id_hash, ID_TAG)
 
 
+DOB_TAG = 0xD0BD0BD0BD0BD0B
+
+
+def posting_key_dob(dob_hash: int) -> int:
+    return mix(dob_hash, DOB_TAG)
+
+
 def posting_key_name_dob(name_hash: int, dob_hash: int) -> int:
     return mix(name_hash, dob_hash)
 
@@ -162,6 +169,15 @@ def _unique_counts(values: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return uniq, counts.astype(np.int32)
 
 
+def _year_range(dates: list[dt.date]) -> list[int]:
+    """Birth years covered by the leak, widened to whole decades (reveals no date)."""
+    if not dates:
+        return [1900, 2100]
+    years = sorted(d.year for d in dates)
+    lo, hi = years[len(years) // 200], years[-1 - len(years) // 200]
+    return [lo // 10 * 10 - 5, hi // 10 * 10 + 15]
+
+
 def build_index(
     rows: Sequence[Sequence[str]],
     columns: Sequence[Column],
@@ -267,6 +283,8 @@ def build_index(
             post_key.append(posting_key_id(idh))
             post_rec.append(pos)
         for dh in dobs:
+            post_key.append(posting_key_dob(dh))
+            post_rec.append(pos)
             for nh in set(names):
                 post_key.append(posting_key_name_dob(nh, dh))
                 post_rec.append(pos)
@@ -318,6 +336,7 @@ def build_index(
         minhash=minhash,
         dob_span_days=span,
         meta={
+            "dob_years": _year_range(dob_dates),
             "id_digits": sorted(id_lengths)[len(id_lengths) // 2] if id_lengths else 9,
             "id_len_min": min(id_lengths) if id_lengths else 0,
             "id_len_max": max(id_lengths) if id_lengths else 0,
@@ -326,4 +345,4 @@ def build_index(
     )
 
 
-__all__ = ["LeakIndex", "build_index", "bigrams", "posting_key_id", "posting_key_name_dob", "weak_key", "mix_np"]
+__all__ = ["LeakIndex", "build_index", "bigrams", "posting_key_dob", "posting_key_id", "posting_key_name_dob", "weak_key", "mix_np"]

@@ -40,6 +40,7 @@ from .index import (
     LeakIndex,
     bigrams,
     name_column_key,
+    posting_key_dob,
     posting_key_id,
     posting_key_name_dob,
     weak_key,
@@ -73,6 +74,8 @@ TRANSLATE = bytes(_ASCII_TABLE)
 _F_MONTH = 1
 _F_IDLIKE = 2
 _F_DATE = 4
+_F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
+_F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
 _DIGIT = re.compile(r"\d")
 _STRIP = "-./'"
 
@@ -180,8 +183,10 @@ class Matcher:
         surname_roles = name_roles & {Role.LAST_NAME, Role.FULL_NAME}
         #: Name columns whose match identifies (a surname); first names alone only corroborate.
         self._identifying_name_roles = surname_roles or name_roles
+        self._has_role = {r: r in self._roles for r in Role}
         id_digits = index.meta.get("id_digits", 9)
         self._id_log_p = -min(float(id_digits), 12.0)
+        self._dob_years = tuple(index.meta.get("dob_years", (1900, 2100)))
         self._id_len_min = max(4, int(index.meta.get("id_len_min", 4)))
         self._id_len_max = int(index.meta.get("id_len_max", 64))
         self._dob_floor = 1.0 / max(index.dob_span_days, 365)
@@ -198,13 +203,15 @@ class Matcher:
             dobs: tuple[int, ...] = ()
             flags = 0
             if len(tok) == 8 and tok[:2] in (b"19", b"20"):
-                dobs = self._dob_hashes(date_token(tok.decode()))
-                flags = _F_DATE if dobs else 0
+                dates = date_token(tok.decode())
+                dobs = self._dob_hashes(dates)
+                flags = self._date_flags(dates)
             nid = tok.lstrip(b"0")
             id_hash = 0
-            if self._id_len_min <= len(nid) <= self._id_len_max:
+            if self._id_len_min <= len(nid) <= self._id_len_max and not flags:
                 ih = h(keyed.ID, nid.decode())
                 id_hash = ih if ih in self._id_vocab else 0
+                flags |= _F_IDSHAPE
             if len(nid) >= 6:
                 flags |= _F_IDLIKE
             return _Info((), id_hash, dobs, flags) if (id_hash or dobs or flags) else None
@@ -224,7 +231,7 @@ class Matcher:
             dates = date_token(s)
             dobs = self._dob_hashes(dates)
             nid = normalize_id(s)
-            flags = _F_DATE if dates else 0
+            flags = self._date_flags(dates)
             id_hash = 0
             if nid is not None and not dates:
                 ih = h(keyed.ID, nid)
@@ -232,6 +239,8 @@ class Matcher:
                     id_hash = ih
                 if sum(c.isdigit() for c in nid) >= 6:
                     flags |= _F_IDLIKE
+                if self._id_len_min <= len(nid) <= self._id_len_max:
+                    flags |= _F_IDSHAPE
             if dobs or id_hash or flags:
                 return _Info((), id_hash, dobs, flags)
             return None
@@ -241,6 +250,12 @@ class Matcher:
         if names or flags:
             return _Info(names, 0, (), flags)
         return None
+
+    def _date_flags(self, dates) -> int:
+        if not dates:
+            return 0
+        lo, hi = self._dob_years
+        return _F_DATE | (_F_DOBLIKE if any(lo <= d.year <= hi for d in dates) else 0)
 
     def _dob_hashes(self, dates) -> tuple[int, ...]:
         """Fingerprints of the dates that are birth dates (or other dates) somewhere in the leak."""
@@ -405,25 +420,96 @@ class Matcher:
                 w.dobs[dh] = max(w.dobs.get(dh, 0), len(info.dobs))
             w.flags |= info.flags
             month = month or bool(info.flags & _F_MONTH)
+        if not w.ids and len(tokens) > 2:
+            self._spaced_ids(w)
         if month:
             tds = text_dates(text)
             if tds:
                 for dh in self._dob_hashes(tds):
                     w.dobs.setdefault(dh, 1)
-                w.flags |= _F_DATE
+                w.flags |= self._date_flags(tds)
         return w
+
+    def _spaced_ids(self, w: _Window) -> None:
+        """IDs written in digit groups ("A 482 546 057", "482 546 057")."""
+        run: list[bytes] = []
+        for t in w.tokens + [b""]:
+            if t.isdigit() and 2 <= len(t) <= 4:
+                run.append(t)
+                continue
+            if len(run) >= 2:
+                nid = b"".join(run).lstrip(b"0")
+                if self._id_len_min <= len(nid) <= self._id_len_max:
+                    w.flags |= _F_IDSHAPE
+                    ih = self.keyer.cached(keyed.ID, nid.decode())
+                    if ih in self._id_vocab:
+                        w.ids.add(ih)
+            run = []
 
     def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, _Info],
                      anchors: set[bytes]) -> list[RecordMatch]:
         lines_b = low.split(b"\n")
         lines_s = text.split("\n")
-        windows: list[_Window] = []
         line_windows: dict[int, list[_Window]] = {}
+        neighbours_cache: dict[int, _Window | None] = {}
+
+        def neighbour(j: int) -> _Window | None:
+            return self._neighbour(j, lines_b, lines_s, part, infos, line_windows, neighbours_cache)
+
+        windows = self._windows(part, lines_b, lines_s, infos, anchors, line_windows)
+        keys: list[int] = []
+        owner: list[int] = []
+        for wi, w in enumerate(windows):
+            for idh in w.ids:
+                keys.append(posting_key_id(idh))
+                owner.append(wi)
+            dobs = w.dobs
+            if not dobs and w.names and not w.flags & _F_DATE:  # a row wrapped onto the next line
+                dobs = {dh: 1 for j in (w.line - 1, w.line + 1) if (nb := neighbour(j)) is not None
+                        and not nb.names for dh in nb.dobs}
+            for nh in w.names:
+                for dh in dobs:
+                    keys.append(posting_key_name_dob(nh, dh))
+                    owner.append(wi)
+        out: list[RecordMatch] = []
+        for wi, rec in self._candidates(keys, owner):
+            rm = self._verify(rec, windows[wi], neighbour)
+            if rm is not None:
+                out.append(rm)
+        if not out or not self._has_role[Role.DOB]:
+            return out
+        # The document holds leaked rows: look again at lines whose only exact evidence is a
+        # leaked birth date (both names mistyped), comparing names by their bigrams.
+        found = {rm.record_id for rm in out}
+        dob_anchors = {t for t, i in infos.items() if i.dobs or i.flags & _F_MONTH}
+        windows2 = self._windows(part, lines_b, lines_s, infos, dob_anchors, line_windows)
+        keys, owner = [], []
+        for wi, w in enumerate(windows2):
+            if len(w.tokens) >= 3:
+                for dh in w.dobs:
+                    keys.append(posting_key_dob(dh))
+                    owner.append(wi)
+        for wi, rec in self._candidates(keys, owner):
+            if int(self.index.record_ids[rec]) in found:
+                continue
+            rm = self._verify(rec, windows2[wi], neighbour)
+            if rm is not None:
+                out.append(rm)
+        return out
+
+    def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str], infos: dict[bytes, _Info],
+                 anchors: set[bytes], line_windows: dict[int, list[_Window]]) -> list[_Window]:
+        """Windows of the lines holding an anchor token (a long line gives several)."""
+        windows: list[_Window] = []
         for i, lb in enumerate(lines_b):
             if not lb:
                 continue
             toks = lb.split()
             if anchors.isdisjoint(toks):
+                continue
+            known = line_windows.get(i)
+            if known is not None:
+                windows.extend(w for w in known if not anchors.isdisjoint(w.tokens))
                 continue
             if len(toks) <= LONG_LINE:
                 spans = [(0, len(toks))]
@@ -431,45 +517,29 @@ class Matcher:
                 step = WINDOW // 2
                 spans = [(s, min(s + WINDOW, len(toks))) for s in range(0, len(toks) - step, step)]
             src = lines_s[i] if i < len(lines_s) else ""
+            made = []
             for a, b in spans:
                 sub = toks[a:b]
-                if anchors.isdisjoint(sub):
-                    continue
                 sub_text = src if (a, b) == (0, len(toks)) else " ".join(t.decode("utf-8", "ignore") for t in sub)
-                w = self._window(part, i, sub, sub_text, infos)
-                windows.append(w)
-                line_windows.setdefault(i, []).append(w)
-        if not windows:
-            return []
-        key_list: list[int] = []
-        owner: list[int] = []
-        for wi, w in enumerate(windows):
-            for idh in w.ids:
-                key_list.append(posting_key_id(idh))
-                owner.append(wi)
-            for nh in w.names:
-                for dh in w.dobs:
-                    key_list.append(posting_key_name_dob(nh, dh))
-                    owner.append(wi)
-        if not key_list:
+                made.append(self._window(part, i, sub, sub_text, infos))
+            line_windows[i] = made
+            windows.extend(w for w in made if not anchors.isdisjoint(w.tokens))
+        return windows
+
+    def _candidates(self, keys: list[int], owner: list[int]) -> list[tuple[int, int]]:
+        """(window, record position) pairs whose posting keys are in the index."""
+        if not keys:
             return []
         pk = self.index.post_key
-        arr = np.asarray(key_list, dtype=np.uint64)
+        arr = np.asarray(keys, dtype=np.uint64)
         left = np.searchsorted(pk, arr, side="left")
         right = np.searchsorted(pk, arr, side="right")
         candidates: dict[tuple[int, int], None] = {}
+        post_rec = self.index.post_rec
         for k in np.nonzero(right > left)[0].tolist():
-            for rec in self.index.post_rec[left[k]:right[k]].tolist():
+            for rec in post_rec[left[k]:right[k]].tolist():
                 candidates[(owner[k], rec)] = None
-        out: list[RecordMatch] = []
-        neighbours_cache: dict[int, _Window | None] = {}
-        for wi, rec in candidates:
-            w = windows[wi]
-            rm = self._verify(rec, w, lambda j: self._neighbour(j, lines_b, lines_s, part, infos,
-                                                                 line_windows, neighbours_cache))
-            if rm is not None:
-                out.append(rm)
-        return out
+        return list(candidates)
 
     def _neighbour(self, j: int, lines_b: list[bytes], lines_s: list[str], part: int,
                    infos: dict[bytes, _Info], line_windows: dict[int, list[_Window]],
@@ -586,7 +656,9 @@ class Matcher:
                 if not got_dob and readings:
                     got_dob = True
                     col_score[ci] = [1.0]
-                    p = max(self._dob_count.get(hv, 0) / n, self._dob_floor) * readings
+                    # A birth date unique in the leak is as rare as any day in its span; only dates
+                    # shared by several people (placeholders like 01/01) are more common.
+                    p = max((self._dob_count.get(hv, 1) - 1) / n, self._dob_floor) * readings
                     log_e += math.log10(min(p, 1.0))
             elif role is Role.DATE:
                 if hv in w.dobs:
@@ -601,6 +673,7 @@ class Matcher:
             return None
 
         identifying_name = False
+        name_columns_matched = 0
         used: set[str] = set()
         for ci, ks in name_cols.items():
             scores: list[float] = []
@@ -628,11 +701,20 @@ class Matcher:
                 col_log_p = max(col_log_p, math.log10(p_cell))
             log_e += col_log_p
             col_score[ci] = scores
+            name_columns_matched += 1 if roles[ci] is not Role.FULL_NAME else sum(1 for v in scores if v)
             if roles[ci] in self._identifying_name_roles:
                 identifying_name = True
 
-        strong = int(got_id) + int(got_dob) + int(identifying_name)
-        if strong < 2 and not (got_id and weak_hits >= 2):
+        # A field this record has, of a kind the line holds, that does not agree is a conflict:
+        # the line is about someone else who shares some values (a recombined or namesake row).
+        conflicts = 0
+        if not got_id and self._has_role[Role.ID] and w.flags & _F_IDSHAPE:
+            conflicts += 1
+        if not got_dob and self._has_role[Role.DOB] and w.flags & _F_DOBLIKE:
+            conflicts += 1
+        name_weight = (2 if name_columns_matched >= 2 else 1) if identifying_name else 0
+        strong = int(got_id) + int(got_dob) + name_weight
+        if strong < 2 + conflicts and not (got_id and weak_hits >= 2 and not conflicts):
             return None
         if log_e >= math.log10(RECORD_MAX_EXPECTED):
             return None
