@@ -64,6 +64,9 @@ class LocalServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; without this, Nagle + delayed ACK
+            # add ~40 ms to every keep-alive answer (a test-server artefact, not the client's).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
