@@ -22,6 +22,7 @@ from tracker.cli import hits as hits_cli
 from tracker.cli import leaks as leaks_cli
 from tracker.cli import monitor as monitor_cli
 from tracker.cli import scan as scan_cli
+from tracker.cli import workflow as workflow_cli
 from tracker.cli.state import (
     EXIT_FAILURE,
     EXIT_HITS,
@@ -127,3 +128,4 @@ app.add_typer(leaks_cli.app, name="leak")
 app.add_typer(hits_cli.app, name="hits")
 app.command("scan", epilog=scan_cli.EPILOG)(scan_cli.scan)
 monitor_cli.register(app)
+workflow_cli.register(app)
