@@ -122,6 +122,13 @@ class Source:
         yield doc
         ctx.mark_seen(doc.item_id, doc.url, doc.sha256)
 
+    def _deliver_result(
+        self, ctx: SourceContext, result: Any, *, item_id: str, url: str, metadata: dict[str, Any]
+    ) -> Iterator[FetchedDocument]:
+        """``_deliver`` a document made from a ``FetchResult``."""
+        doc = FetchedDocument(self.name, url, result.content, result.content_type, item_id, metadata)
+        yield from self._deliver(ctx, doc)
+
     def _skip(self, url: str, exc: SourceError) -> None:
         """Record an item that failed on its own (dead link, too large) and carry on."""
         self.stats.skipped[exc.failure_class] += 1

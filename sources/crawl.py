@@ -107,14 +107,7 @@ class Crawl(Source, kind="crawl"):
                     queue.append((link, depth + 1))
             if ctx.is_seen(url, result.sha256):
                 continue
-            yield from self._deliver(
-                ctx,
-                FetchedDocument(
-                    source=self.name,
-                    url=url,
-                    content=result.content,
-                    content_type=result.content_type,
-                    item_id=url,
-                    metadata={"depth": depth, "final_url": result.final_url},
-                ),
+            yield from self._deliver_result(
+                ctx, result, item_id=url, url=url,
+                metadata={"depth": depth, "final_url": result.final_url},
             )

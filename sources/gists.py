@@ -71,7 +71,7 @@ class Gists(Source, kind="gists"):
             params["since"] = since
         url: str | None = f"{base}/gists/public?{urlencode(params)}"
         newest = since
-        for page in range(options.max_pages):
+        for _page in range(options.max_pages):
             assert url is not None
             headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
             if token and urlsplit(url).netloc == api_host:
@@ -144,17 +144,8 @@ class Gists(Source, kind="gists"):
                     meta[key] = gist[key]
             if isinstance(info.get("language"), str):
                 meta["language"] = info["language"]
-            yield from self._deliver(
-                ctx,
-                FetchedDocument(
-                    source=self.name,
-                    url=html_url if isinstance(html_url, str) and html_url.startswith("http") else raw_url,
-                    content=result.content,
-                    content_type=result.content_type,
-                    item_id=item_id,
-                    metadata=meta,
-                ),
-            )
+            page = html_url if isinstance(html_url, str) and html_url.startswith("http") else raw_url
+            yield from self._deliver_result(ctx, result, item_id=item_id, url=page, metadata=meta)
 
 
 def _next_link(header: str) -> str | None:

@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,7 +33,7 @@ from sources.errors import (
     TimeoutError_,
     TooLarge,
 )
-from sources.options import build_options, invalid, require_http_url, require_range
+from sources.options import build_options, invalid, require_range
 from sources.politeness import HostGate
 from sources.robots import ROBOTS_MAX_BYTES, RobotsCache
 from sources.ssrf import AddressPolicy, GuardedTransport
@@ -147,8 +147,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = datetime.now(timezone.utc).timestamp() if now is None else now
+        when = when.replace(tzinfo=UTC)
+    current = datetime.now(UTC).timestamp() if now is None else now
     return max(0.0, when.timestamp() - current)
 
 

@@ -92,7 +92,7 @@ def coerce(key: str, value: Any, hint: Any, *, quiet: bool = False) -> Any:
                 continue
             try:
                 return coerce(key, value, arm, quiet=quiet)
-            except ConfigError as exc:
+            except ConfigError:
                 problems.append(_describe(arm))
         raise invalid(key, value, "must be " + " or ".join(problems), quiet=quiet)
     if origin is Literal:

@@ -106,16 +106,9 @@ class PasteSite(Source, kind="paste-site"):
             if result is None:
                 continue
             page = self._expand(options.page_url, item_id, listing.final_url) or link or raw
-            yield from self._deliver(
-                ctx,
-                FetchedDocument(
-                    source=self.name,
-                    url=page,
-                    content=result.content,
-                    content_type=result.content_type,
-                    item_id=item_id,
-                    metadata={"raw_url": result.final_url},
-                ),
+            yield from self._deliver_result(
+                ctx, result, item_id=item_id, url=page,
+                metadata={"raw_url": result.final_url},
             )
 
     def _items(self, html: str, base: str) -> list[tuple[str, str | None]]:

@@ -112,22 +112,9 @@ class Search(Source, kind="search"):
             result = self._get_item(url)
             if result is None or ctx.is_seen(url, result.sha256):
                 continue
-            yield from self._deliver(
-                ctx,
-                FetchedDocument(
-                    source=self.name,
-                    url=url,
-                    content=result.content,
-                    content_type=result.content_type,
-                    item_id=url,
-                    metadata={
-                        "provider": options.provider,
-                        "query_index": index,
-                        "rank": rank,
-                        "final_url": result.final_url,
-                    },
-                ),
-            )
+            meta = {"provider": options.provider, "query_index": index, "rank": rank,
+                    "final_url": result.final_url}
+            yield from self._deliver_result(ctx, result, item_id=url, url=url, metadata=meta)
 
     def _search(self, query: str, secrets: list[str]) -> list[str]:
         provider = self.options.provider

@@ -47,15 +47,8 @@ class Watch(Source, kind="watch"):
                 ctx.set_validators(url, result.validators)
                 continue
             meta = {"final_url": result.final_url, **result.validators}
-            yield from self._deliver(
-                ctx,
-                FetchedDocument(
-                    source=self.name,
-                    url=url,
-                    content=result.content,
-                    content_type=result.content_type,
-                    item_id=url,
-                    metadata=meta,
-                ),
+            yield from self._deliver_result(
+                ctx, result, item_id=url, url=url,
+                metadata=meta,
             )
             ctx.set_validators(url, result.validators)

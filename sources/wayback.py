@@ -124,16 +124,9 @@ class Wayback(Source, kind="wayback"):
             return
         meta = {k: v for k, v in capture.fields.items() if k in ("mimetype", "digest", "length", "statuscode")}
         meta.update(timestamp=capture.timestamp, original=capture.original)
-        yield from self._deliver(
-            ctx,
-            FetchedDocument(
-                source=self.name,
-                url=f"{base}/web/{capture.timestamp}/{capture.original}",
-                content=result.content,
-                content_type=result.content_type,
-                item_id=item_id,
-                metadata=meta,
-            ),
+        yield from self._deliver_result(
+            ctx, result, item_id=item_id, url=f"{base}/web/{capture.timestamp}/{capture.original}",
+            metadata=meta,
         )
 
     def _list(
@@ -183,7 +176,7 @@ class Wayback(Source, kind="wayback"):
                 tail = body_rows[i + 1] if i + 1 < len(body_rows) else []
                 resume = str(tail[0]) if tail else None
                 break
-            fields = dict(zip(header, (str(v) for v in row)))
+            fields = dict(zip(header, (str(v) for v in row), strict=False))
             if not _TIMESTAMP.match(fields.get("timestamp", "")):
                 raise LayoutChanged(f"source {self.name!r}: CDX row has no valid timestamp")
             captures.append(_Capture(fields["timestamp"], fields["original"], fields))

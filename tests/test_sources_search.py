@@ -33,7 +33,7 @@ def _result_pages(server: LocalServer) -> list[str]:
 
 def _brave(server: LocalServer) -> None:
     answer = fixture_json("brave-web-search.json")
-    for result, url in zip(answer["web"]["results"], _result_pages(server)):
+    for result, url in zip(answer["web"]["results"], _result_pages(server), strict=True):
         result["url"] = url
     server.route("/res/v1/web/search", json_reply(answer))
 
@@ -85,7 +85,7 @@ def _searxng_table(server: LocalServer, **extra: object) -> dict:
 
 def test_searxng_json_results(server: LocalServer, client) -> None:  # noqa: F811
     answer = fixture_json("searxng-search.json")
-    for result, url in zip(answer["results"], _result_pages(server)):
+    for result, url in zip(answer["results"], _result_pages(server), strict=True):
         result["url"] = url
     server.route("/search", json_reply(answer))
     docs = list(build_source(_searxng_table(server, engines="duckduckgo,brave"), client).fetch(MemoryContext()))
@@ -117,7 +117,7 @@ def test_searxng_json_disabled_is_config_error(server: LocalServer, client) -> N
 def test_google_cse_items_link(server: LocalServer, client, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setenv("TEST_GOOGLE_KEY", "g-key")
     answer = fixture_json("google-customsearch-v1-web.json")
-    for item, url in zip(answer["items"], _result_pages(server)):
+    for item, url in zip(answer["items"], _result_pages(server), strict=True):
         item["link"] = url
     empty = copy.deepcopy(answer)
     del empty["items"]  # Google leaves "items" out when nothing matched
