@@ -77,6 +77,7 @@ class DbSourceContext:
         self._pending_seen: dict[tuple[str, str], str] = {}   # (item_id, sha) -> url
         self._considered: set[str] = set()
         self._committed: set[tuple[str, str]] = set()      # written by commit_document this run
+        self._unseen: set[str] = set()                      # items is_seen() found in no version
         self._query_check = query_check
 
     # --- the SourceContext protocol -------------------------------------------------------
@@ -87,7 +88,10 @@ class DbSourceContext:
                for i, s in self._pending_seen):
             return True
         with session_scope(self.engine) as session:
-            return store.is_seen(session, self.source, item_id, content_sha256)
+            seen = store.is_seen(session, self.source, item_id, content_sha256)
+        if not seen and content_sha256 is None:
+            self._unseen.add(item_id)
+        return seen
 
     def mark_seen(self, item_id: str, url: str, content_sha256: str) -> None:
         # Buffered: written with the item's document after its scan (see commit_document).
@@ -131,6 +135,8 @@ class DbSourceContext:
         """
         if (item_id, content_sha256) in self._committed:
             return True
+        if item_id in self._unseen:  # the source just asked: no version of it was seen (we hold the lease)
+            return False
         with session_scope(self.engine) as session:
             return store.is_seen(session, self.source, item_id, content_sha256)
 
