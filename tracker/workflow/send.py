@@ -130,15 +130,15 @@ def send_notice(
     message = notice_email(session, case, notice, settings, at=now)
     if dry_run:
         return SendOutcome(notice, message, sent=False)
-    if not notice.approved_by:
-        raise UsageError(f"notice {notice.id} is not approved; a person approves each notice first: "
-                         f"tracker cases approve {case.id} --by NAME")
     if notice.recipient.get("channel") != "email":
         raise UsageError(
             f"{notice.recipient.get('name')} takes reports by web form at {notice.recipient.get('address')}; "
             f"submit the text there (tracker cases notice {case.id}) and record it: "
             f"tracker cases mark {case.id} notice_sent"
         )
+    if not notice.approved_by:
+        raise UsageError(f"notice {notice.id} is not approved; a person approves each notice first: "
+                         f"tracker cases approve {case.id} --by NAME")
     deliver(message, settings.smtp)
     notice.sent_at = now
     notice.format = "eml"
