@@ -21,6 +21,7 @@ from tracker.extract.messages import where
 _LINE, _CELL, _ROW_OPEN, _ROW_CLOSE, _PRE_SPACE = "\x01", "\x02", "\x03", "\x04", "\x05"
 _ALL_MARKERS = (_LINE, _CELL, _ROW_OPEN, _ROW_CLOSE, _PRE_SPACE)
 _ANY_MARKER = re.compile("[\x01-\x05]")
+_SPACE_RUN = re.compile("  +")
 #: A table row (with no row nested inside) that holds a line break: the break becomes a space,
 #: so that a <p> or <br> inside a cell does not split the row.
 _ROW_WITH_BREAK = re.compile("\x03[^\x03\x04\x01]*\x01[^\x03\x04]*\x04")
@@ -121,7 +122,6 @@ def finish(text: str) -> str:
 
 
 def _fold_spaces(text: str) -> str:
-    """Runs of spaces to one space (a few C-level passes, each halving the runs)."""
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text
+    """Runs of spaces to one space (one regex pass: its literal two-space prefix is searched
+    in C, and it beats repeated ``replace`` by far on indented pages)."""
+    return _SPACE_RUN.sub(" ", text)

@@ -10,9 +10,13 @@ key, which is then most likely an ID or a name.
 """
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+_CONTAINERS = (dict, list)  # json.loads makes exactly these types, so type() tests suffice
 _CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
 
 
@@ -25,28 +29,43 @@ def parse_json(text: str) -> list[Any]:
 
     Raises ``NotJson`` if it is neither (the caller then reads it as plain text).
     """
+    with gc_paused():
+        try:
+            return [json.loads(text)]
+        except RecursionError as exc:
+            raise NotJson("JSON nested too deeply") from exc
+        except ValueError as exc:
+            if not isinstance(exc, json.JSONDecodeError) or "Extra data" not in exc.msg:
+                raise NotJson(str(exc)) from exc
+        try:
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        except (ValueError, RecursionError) as exc:
+            raise NotJson("neither JSON nor JSON Lines") from exc
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building or walking a big JSON tree.
+
+    Both make millions of objects that hold no cycles; the collector would otherwise walk the
+    whole growing tree again and again, which doubles the time. Reference counting still
+    frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        return [json.loads(text)]
-    except RecursionError as exc:
-        raise NotJson("JSON nested too deeply") from exc
-    except ValueError as exc:
-        if not isinstance(exc, json.JSONDecodeError) or "Extra data" not in exc.msg:
-            raise NotJson(str(exc)) from exc
-    documents = []
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                documents.append(json.loads(line))
-            except (ValueError, RecursionError) as exc:
-                raise NotJson("neither JSON nor JSON Lines") from exc
-    return documents
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def json_text(documents: list[Any]) -> str:
     """The lines of values of parsed JSON documents, in document order."""
     lines: list[str] = []
-    for document in documents:
-        _walk(document, lines)
+    with gc_paused():
+        for document in documents:
+            _walk(document, lines)
     return "\n".join(line for line in lines if line.strip("\t"))
 
 
@@ -56,8 +75,11 @@ def _walk(root: Any, lines: list[str]) -> None:
     while stack:
         key, value = stack.pop()
         children: list[tuple[str | None, Any]] = []
-        if isinstance(value, dict):
-            if _is_record(value):
+        if type(value) is dict:
+            if _is_flat_record(value):
+                cells = map(_scalar, value.values())
+                lines.append("\t".join(cells) if key is None else key + "\t" + "\t".join(cells))
+            elif _is_record(value):
                 cells = [] if key is None else [key]
                 _record_cells(value, cells, children)
                 lines.append("\t".join(cells))
@@ -68,11 +90,14 @@ def _walk(root: Any, lines: list[str]) -> None:
                 keyed = _is_record_map(value)
                 children = [(name if keyed or _has_digit(name) else None, item)
                             for name, item in value.items() if not _is_scalar(item)]
-        elif isinstance(value, list):
-            scalars = [_scalar(item) for item in value if _is_scalar(item)]
-            if scalars:
-                lines.append("\t".join(scalars))
-            children = [(None, item) for item in value if not _is_scalar(item)]
+        elif type(value) is list:
+            containers = [item for item in value if type(item) in _CONTAINERS]
+            if len(containers) < len(value):
+                lines.append("\t".join(_scalar(item) for item in value if type(item) not in _CONTAINERS))
+            if all(map(_is_flat_record, containers)):  # the usual table: a list of flat records
+                lines.extend("\t".join(map(_scalar, item.values())) for item in containers)
+            else:
+                children = [(None, item) for item in containers]
         else:
             lines.append(_scalar(value))
         stack.extend(reversed(children))
@@ -100,6 +125,11 @@ def _is_record(value: dict[str, Any]) -> bool:
     return flat > 0 and 2 * flat >= len(value) and any(_is_scalar(item) for item in value.values())
 
 
+def _is_flat_record(value: Any) -> bool:
+    """A non-empty object of scalars only: the common record, written without further checks."""
+    return type(value) is dict and bool(value) and all(type(item) not in _CONTAINERS for item in value.values())
+
+
 def _is_record_map(value: dict[str, Any]) -> bool:
     """Three or more entries, all of them records: the keys are data (IDs, names)."""
     return len(value) >= 3 and all(isinstance(item, dict) and _is_record(item) for item in value.values())
@@ -118,17 +148,18 @@ def _is_flat(item: Any) -> bool:
 
 
 def _is_scalar(value: Any) -> bool:
-    return not isinstance(value, (dict, list))
+    return type(value) not in _CONTAINERS
 
 
 def _scalar(value: Any) -> str:
     """A JSON scalar as text: integral floats without ``.0``, ``null`` as an empty cell."""
+    kind = type(value)
+    if kind is str:
+        return value.strip() if value.isprintable() else value.translate(_CELL_SPACE).strip()
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, float):
+    if kind is float:
         return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str):
-        return value.translate(_CELL_SPACE).strip()
     return str(value)

@@ -14,7 +14,6 @@ from collections import Counter
 _DELIMITERS = ",;\t|"
 _SAMPLE = 32 * 1024
 _ROW_SEP, _CELL_SEP = "\x1e", "\x1f"  # ASCII record/unit separators: never kept in output
-_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
 
 
 def find_delimiter(text: str, strict: bool = False) -> str | None:
@@ -40,31 +39,30 @@ def find_delimiter(text: str, strict: bool = False) -> str | None:
 def rows_text(text: str, delimiter: str) -> str:
     """Parse delimited ``text``; one line per non-empty row, cells stripped and joined by tabs.
 
-    Raises ``csv.Error`` when the text does not parse (the caller then keeps it as plain text).
+    Rows and cells are joined with separator characters and cleaned with whole-string
+    replaces, which keeps Python work per row to one filter step. Raises ``csv.Error`` when the
+    text does not parse (the caller then keeps it as plain text).
     """
     if _ROW_SEP in text or _CELL_SEP in text:
         text = text.replace(_ROW_SEP, " ").replace(_CELL_SEP, " ")
     joined = _parse(text, delimiter, csv.QUOTE_MINIMAL)
     if text.count("\n") > 4 * joined.count(_ROW_SEP) + 50:  # a stray quote swallowed many rows
         joined = _parse(text, delimiter, csv.QUOTE_NONE)
-    if _needs_cleaning(joined):
-        joined = joined.replace("\r\n", " ").translate(_CELL_SPACE)
-    lines = []
-    for row in joined.split(_ROW_SEP):
-        cells = [cell.strip() for cell in row.split(_CELL_SEP)]
-        if any(cells):
-            lines.append("\t".join(cells))
-    return "\n".join(lines)
+    for space in ("\r\n", "\n", "\r", "\t", "\x0b", "\x0c"):  # whitespace inside cells
+        joined = joined.replace(space, " ")
+    for separator in (_CELL_SEP, _ROW_SEP):  # spaces around cells
+        while " " + separator in joined:
+            joined = joined.replace(" " + separator, separator)
+        while separator + " " in joined:
+            joined = joined.replace(separator + " ", separator)
+    rows = joined.strip(" ").split(_ROW_SEP)
+    return "\n".join(row for row in rows if row.strip(_CELL_SEP + " ")).replace(_CELL_SEP, "\t")
 
 
 def _parse(text: str, delimiter: str, quoting: int) -> str:
     """Rows joined by the record separator, cells by the unit separator."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=False)
-    return _ROW_SEP.join(_CELL_SEP.join(row) for row in reader)
-
-
-def _needs_cleaning(joined: str) -> bool:
-    return any(char in joined for char in "\t\n\r\x0b\x0c")
+    return _ROW_SEP.join(map(_CELL_SEP.join, reader))
 
 
 def _sample(text: str) -> str:
