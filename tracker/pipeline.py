@@ -97,15 +97,11 @@ def _hit_data(match: DocumentMatch) -> store.HitData:
     )
 
 
-def iter_files(path: Path) -> Iterator[Path]:
-    """``path`` itself if it is a file, else every file below it, in sorted order (no symlinked folders)."""
+def iter_files(path: Path) -> list[Path]:
+    """``path`` itself if it is not a folder, else every file below it sorted by path (symlinked folders skipped)."""
     if not path.is_dir():
-        yield path
-        return
-    for folder, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(folder) / name
+        return [path]
+    return sorted(Path(folder) / name for folder, _, files in os.walk(path) for name in files)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from fingerprints.errors import FingerprintError
 from sources.errors import SourceError
+from tracker.cli import bench as bench_cli
 from tracker.cli import hits as hits_cli
 from tracker.cli import leaks as leaks_cli
 from tracker.cli import monitor as monitor_cli
@@ -40,7 +41,8 @@ EPILOG = (
     f"Exit codes: {EXIT_OK} success; {EXIT_FAILURE} internal or storage error; "
     f"{EXIT_USAGE} usage error (bad option or input, unknown leak, wrong key, unreadable leak file); "
     f"{EXIT_SCAN_ERRORS} scan finished but some documents could not be scanned; "
-    f"{EXIT_HITS} scan found hits (only with --fail-on-hit). "
+    f"{EXIT_HITS} scan found hits (only with --fail-on-hit); "
+    f"{monitor_cli.EXIT_SOURCE_TROUBLE} a monitored source failed or is flagged (run --once, sources). "
     "Environment: TRACKER_HOME, TRACKER_DATABASE_URL, TRACKER_KEY_FILE, TRACKER_LOG_LEVEL, TRACKER_LOG_FILE."
 )
 
@@ -129,3 +131,4 @@ app.add_typer(hits_cli.app, name="hits")
 app.command("scan", epilog=scan_cli.EPILOG)(scan_cli.scan)
 monitor_cli.register(app)
 workflow_cli.register(app)
+bench_cli.register(app)

@@ -69,9 +69,16 @@ def state_of(ctx: typer.Context) -> CliState:
     return state
 
 
+WIDTH_WHEN_PIPED = 200
+
+
 def out() -> Console:
-    """Console for results (stdout); made per call so test runners' swapped streams are used."""
-    return Console(file=sys.stdout, soft_wrap=False)
+    """Console for results (stdout); made per call so test runners' swapped streams are used.
+
+    Piped into a file or another program, tables are drawn wide rather than at a guessed
+    80 columns, so paths and URLs are not cut short.
+    """
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else WIDTH_WHEN_PIPED)
 
 
 def err() -> Console:

@@ -1,0 +1,122 @@
+"""``tracker leak add|list|remove`` on real files, a real database and a real key file."""
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import SyntheticLeak, make_synthetic_leak
+
+
+def _index_files(home: Path) -> list[Path]:
+    folder = home / "indexes"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def _leaks(cli) -> list[dict]:  # type: ignore[no-untyped-def]
+    result = cli("leak", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_add_is_idempotent_and_private(cli, tracker_home: Path, synthetic_leak: SyntheticLeak,
+                                       db_url: str) -> None:
+    result = cli("leak", "add", synthetic_leak.path, "--name", "demo")
+    assert result.exit_code == 0, result.stderr
+    assert "added leak 'demo': 40 records" in result.stdout
+    assert "Last Name=last_name" in result.stdout
+    key = tracker_home / "secret.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    [index] = _index_files(tracker_home)
+    assert index.name.startswith("demo-") and index.suffix == ".idx"
+    assert stat.S_IMODE(index.stat().st_mode) == 0o600
+
+    again = cli("leak", "add", synthetic_leak.path, "--name", "demo")
+    assert again.exit_code == 0, again.stderr
+    assert "already registered" in again.stdout
+    assert _index_files(tracker_home) == [index]
+
+    [leak] = _leaks(cli)
+    assert leak["name"] == "demo" and leak["records"] == 40 and leak["hits"] == 0
+    assert {"name": "Date of Birth", "role": "dob"} in leak["columns"]
+    assert len(leak["key_id"]) == 16 and leak["file_name"] == "leak.csv" and leak["file_format"] == "csv"
+
+
+def test_same_name_other_file_needs_replace(cli, tracker_home: Path, synthetic_leak: SyntheticLeak,
+                                            tmp_path: Path) -> None:
+    assert cli("leak", "add", synthetic_leak.path, "--name", "demo").exit_code == 0
+    [old_index] = _index_files(tracker_home)
+    other = make_synthetic_leak(tmp_path / "other.csv", n=12, seed=99)
+
+    refused = cli("leak", "add", other.path, "--name", "demo")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: a leak named 'demo' is already registered")
+    assert _leaks(cli)[0]["records"] == 40
+
+    replaced = cli("leak", "add", other.path, "--name", "demo", "--replace")
+    assert replaced.exit_code == 0, replaced.stderr
+    assert "replaced leak 'demo': 12 records" in replaced.stdout
+    [new_index] = _index_files(tracker_home)
+    assert new_index != old_index
+    [leak] = _leaks(cli)
+    assert leak["records"] == 12 and leak["file_name"] == "other.csv"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary\xff\xfe" * 50, b"just one line of prose\n"])
+def test_unreadable_leak_file_stores_nothing(cli, tracker_home: Path, tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result = cli("leak", "add", bad, "--name", "bad")
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr
+    assert _index_files(tracker_home) == []
+    assert list((tracker_home / "indexes").glob(".*")) == []  # no stray temporary file
+    assert _leaks(cli) == []
+
+
+def test_missing_file_bad_name_and_bad_columns_are_usage_errors(cli, synthetic_leak: SyntheticLeak,
+                                                                tmp_path: Path) -> None:
+    assert cli("leak", "add", tmp_path / "nope.csv", "--name", "x").exit_code == 2
+    bad_name = cli("leak", "add", synthetic_leak.path, "--name", "../escape")
+    assert bad_name.exit_code == 2 and "not allowed" in bad_name.stderr
+    bad_role = cli("leak", "add", synthetic_leak.path, "--name", "x", "--columns", "Last Name=surname")
+    assert bad_role.exit_code == 2 and "unknown role" in bad_role.stderr
+    assert _leaks(cli) == []
+
+
+def test_column_overrides_win(cli, synthetic_leak: SyntheticLeak) -> None:
+    result = cli("leak", "add", synthetic_leak.path, "--name", "demo", "--columns", "Facility=ignore")
+    assert result.exit_code == 0, result.stderr
+    [leak] = _leaks(cli)
+    assert {"name": "Facility", "role": "ignore"} in leak["columns"]
+
+
+def test_remove_deletes_row_and_index(cli, tracker_home: Path, synthetic_leak: SyntheticLeak, db_url: str) -> None:
+    assert cli("leak", "add", synthetic_leak.path, "--name", "demo").exit_code == 0
+    result = cli("leak", "remove", "demo")
+    assert result.exit_code == 0 and "removed leak 'demo'" in result.stdout
+    assert _index_files(tracker_home) == [] and _leaks(cli) == []
+    unknown = cli("leak", "remove", "demo")
+    assert unknown.exit_code == 2 and "no leak named 'demo'" in unknown.stderr
+
+
+def test_list_table_and_empty_message(cli, synthetic_leak: SyntheticLeak) -> None:
+    empty = cli("leak", "list")
+    assert empty.exit_code == 0 and "no leaks registered" in empty.stderr
+    cli("leak", "add", synthetic_leak.path, "--name", "demo")
+    table = cli("leak", "list")
+    assert table.exit_code == 0 and "demo" in table.stdout and "40" in table.stdout
+
+
+def test_key_file_option_and_permissions(cli, tracker_home: Path, synthetic_leak: SyntheticLeak,
+                                         tmp_path: Path) -> None:
+    key = tmp_path / "keys" / "k.hex"
+    result = cli("--key-file", key, "leak", "add", synthetic_leak.path, "--name", "demo")
+    assert result.exit_code == 0, result.stderr
+    assert key.exists() and not (tracker_home / "secret.key").exists()
+    key.chmod(0o640)
+    refused = cli("leak", "add", synthetic_leak.path, "--name", "demo2", "--key-file", key)
+    assert refused.exit_code == 2 and "chmod 600" in refused.stderr

@@ -1,0 +1,171 @@
+"""The scan pipeline against real leaks, a real database, real files and a local web server."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from conftest import SyntheticLeak, make_synthetic_leak
+from fingerprints.keyed import Keyer
+from sources.http import HttpSettings
+from tracker import leaks, store
+from tracker.db import open_database, session_scope
+from tracker.errors import ConfigError, StorageError
+from tracker.fetch import UrlFetcher, is_url
+from tracker.models import Document, Hit, Leak, ScanError
+from tracker.pipeline import Scanner, _masked, _numbers_only, iter_files
+from tracker.settings import Settings
+
+KEY = bytes(range(32))
+
+
+@pytest.fixture
+def settings(tracker_home: Path) -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Engine:
+    engine = open_database(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+def _register(engine: Engine, settings: Settings, leak: SyntheticLeak, name: str = "demo",
+              key: bytes = KEY) -> Leak:
+    return leaks.add_leak(engine, settings, Keyer(key), leak.path, name).leak
+
+
+def _scanner(engine: Engine, settings: Settings, names: list[str] | None = None, key: bytes = KEY,
+             **kw: object) -> Scanner:
+    with session_scope(engine) as s:
+        rows = [store.require_leak(s, n) for n in names] if names else store.list_leaks(s)
+    return Scanner(engine, rows, Keyer(key), settings=settings, **kw)  # type: ignore[arg-type]
+
+
+def test_scan_bytes_gives_one_result_per_leak_and_stores_the_hit(
+        engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path, db_url: str) -> None:
+    _register(engine, settings, synthetic_leak, "demo")
+    other = make_synthetic_leak(tmp_path / "other.csv", n=15, seed=3)
+    _register(engine, settings, other, "other")
+    repost = synthetic_leak.repost_csv(tmp_path / "repost.csv", [0, 4, 7])
+    scanner = _scanner(engine, settings)
+
+    results = scanner.scan_bytes("https://paste.example/abc", repost.read_bytes(), "text/plain")
+
+    by_leak = {r.leak: r for r in results}
+    assert set(by_leak) == {"demo", "other"}
+    assert by_leak["demo"].verdict == "hit" and by_leak["demo"].records == [1, 5, 8]
+    assert by_leak["demo"].new_hit and by_leak["demo"].hit_id is not None
+    assert by_leak["other"].verdict == "clean" and by_leak["other"].records == []
+    with session_scope(engine) as s:
+        [(hit, leak, document)] = store.list_hits(s)
+    assert leak.name == "demo" and hit.record_ids == [1, 5, 8] and hit.n_records == 3
+    assert document.source == "https://paste.example/abc" and document.kind is not None
+    assert [d["id"] for d in hit.records_detail] == [1, 5, 8]
+    for detail in hit.records_detail:
+        assert detail["evidence"] and all(_masked(v) == v for v in detail["evidence"].values())
+        assert all(isinstance(v, float | int) for v in detail["fields"].values())
+
+
+def test_rescan_updates_last_seen_without_duplicates(
+        engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path, db_url: str) -> None:
+    _register(engine, settings, synthetic_leak)
+    repost = synthetic_leak.repost_html(tmp_path / "r.html", [2, 3])
+    scanner = _scanner(engine, settings)
+    [first] = scanner.scan_file(repost)
+    [second] = scanner.scan_file(repost)
+    assert first.verdict == second.verdict == "hit"
+    assert first.new_hit and not second.new_hit and first.hit_id == second.hit_id
+    with session_scope(engine) as s:
+        [document] = s.exec(select(Document)).all()
+        assert len(s.exec(select(Hit)).all()) == 1
+    assert document.last_seen > document.first_seen
+    assert document.source == str(repost.absolute())
+
+
+def test_bad_documents_give_error_results_and_the_run_goes_on(
+        engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
+    _register(engine, settings, synthetic_leak)
+    folder = tmp_path / "docs"
+    (folder / "b").mkdir(parents=True)
+    synthetic_leak.repost_csv(folder / "b" / "hit.csv", [1, 2])
+    (folder / "a.bin").write_bytes(b"\x00\x01\x02\x03\xff" * 200)
+    (folder / "c.txt").write_text("nothing to see here\n")
+    results = list(_scanner(engine, settings).scan_path(folder))
+    assert [(Path(r.source).name, r.verdict) for r in results] == [
+        ("a.bin", "error"), ("hit.csv", "hit"), ("c.txt", "clean")]
+    assert results[0].error and results[0].sha256 is not None
+    with session_scope(engine) as s:
+        [error] = s.exec(select(ScanError)).all()
+        assert error.source.endswith("a.bin")
+        assert len(s.exec(select(Document)).all()) == 2  # errored documents are not stored as seen
+
+
+def test_unreadable_file_is_an_error_result(engine: Engine, settings: Settings,
+                                            synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
+    _register(engine, settings, synthetic_leak)
+    [result] = _scanner(engine, settings).scan_file(tmp_path / "missing.txt")
+    assert result.verdict == "error" and "cannot read" in (result.error or "") and result.sha256 is None
+
+
+def test_scan_url_through_the_guarded_client(engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak,
+                                             web_root: tuple[Path, str]) -> None:
+    root, base = web_root
+    _register(engine, settings, synthetic_leak)
+    synthetic_leak.repost_html(root / "page.html", [5, 6, 7])
+    with UrlFetcher(HttpSettings(allow_private_addresses=True, per_host_delay=0, retries=0)) as fetcher:
+        scanner = _scanner(engine, settings, fetcher=fetcher)
+        [hit] = scanner.scan_url(f"{base}/page.html")
+        [missing] = scanner.scan_url(f"{base}/nothing-here.html")
+    assert hit.verdict == "hit" and hit.records == [6, 7, 8] and hit.source == f"{base}/page.html"
+    assert missing.verdict == "error" and "404" in (missing.error or "")
+
+
+def test_private_addresses_are_refused_by_default(engine: Engine, settings: Settings,
+                                                  synthetic_leak: SyntheticLeak, web_root: tuple[Path, str]) -> None:
+    root, base = web_root
+    _register(engine, settings, synthetic_leak)
+    (root / "x.txt").write_text("hello")
+    with _scanner(engine, settings) as scanner:
+        [result] = scanner.scan_url(f"{base}/x.txt")
+    assert result.verdict == "error" and "refused" in (result.error or "")
+
+
+def test_another_key_is_refused(engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak) -> None:
+    _register(engine, settings, synthetic_leak)
+    with pytest.raises(ConfigError, match="another key"):
+        _scanner(engine, settings, key=bytes(32))
+
+
+def test_damaged_index_is_refused(engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak) -> None:
+    leak = _register(engine, settings, synthetic_leak)
+    path = settings.home / leak.index_path
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(StorageError, match="damaged"):
+        _scanner(engine, settings)
+
+
+def test_evidence_and_fields_are_sanitized() -> None:
+    assert _masked("M****** (7)") == "M****** (7)"
+    assert _masked("Mustermann") == "M********* (10)"
+    assert _masked("1987-03-02") == "1********* (10)"
+    assert _numbers_only({"Last Name": {"records": 2, "similarity": 0.9, "value": "Smith"}, "x": "y",
+                          "ids": [1, "a", 2.5]}) == {"Last Name": {"records": 2, "similarity": 0.9},
+                                                     "ids": [1, 2.5]}
+
+
+def test_iter_files_is_sorted_and_recursive(tmp_path: Path) -> None:
+    for name in ["b/2.txt", "a/z.txt", "a/y/1.txt", "c.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path)] == [
+        "a/y/1.txt", "a/z.txt", "b/2.txt", "c.txt"]
+    assert list(iter_files(tmp_path / "c.txt")) == [tmp_path / "c.txt"]
+
+
+def test_is_url() -> None:
+    assert is_url("https://example.org/x") and is_url("HTTP://example.org")
+    assert not is_url("/tmp/file") and not is_url("ftp://example.org/x") and not is_url("http:/x")
