@@ -19,9 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 from publicsuffixlist import PublicSuffixList
 
 from sources.base import FetchedDocument, Source, SourceContext
-from sources.errors import ConfigError
 from sources.html import decode, is_html, links
-from sources.options import require_http_url, require_range
+from sources.options import require_range, url_list
 
 
 @dataclass
@@ -34,12 +33,7 @@ class CrawlOptions:
     robots: bool | None = None  # default: [http] respect_robots (true)
 
     def __post_init__(self) -> None:
-        if self.url is not None and self.url not in self.start_urls:
-            self.start_urls = [self.url, *self.start_urls]
-        if not self.start_urls:
-            raise ConfigError("missing required key 'start_urls' (where the crawl begins)")
-        for i, url in enumerate(self.start_urls):
-            require_http_url(f"start_urls[{i}]", url)
+        self.start_urls = url_list("start_urls", self.start_urls, self.url, "where the crawl begins")
         require_range("max_depth", self.max_depth, 0, 10)
         require_range("max_pages", self.max_pages, 1, 100000)
         require_range("max_bytes", self.max_bytes, 1)

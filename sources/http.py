@@ -39,6 +39,7 @@ from sources.robots import ROBOTS_MAX_BYTES, RobotsCache
 from sources.ssrf import AddressPolicy, GuardedTransport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DRAIN_MAX = 64 * 1024  # error and redirect bodies up to this size are read and dropped
 
 
 def _version() -> str:
@@ -321,9 +322,11 @@ class HttpClient:
         deadline = time.monotonic() + self.settings.timeout
         with self._client.stream(method, url, headers=headers) as response:
             status = response.status_code
-            if status in _REDIRECTS or status == 304 or status >= 400 or method == "HEAD":
-                return status, response.headers, b""
             declared = response.headers.get("content-length")
+            if status in _REDIRECTS or status == 304 or status >= 400 or method == "HEAD":
+                if declared is not None and declared.isdigit() and int(declared) <= _DRAIN_MAX:
+                    response.read()  # a short error body: read it so the connection is reused
+                return status, response.headers, b""
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise TooLarge(url, limit)
             body = bytearray()

@@ -155,6 +155,16 @@ def require_http_url(key: str, value: str | None) -> None:
         raise invalid(key, value, "must be an absolute http:// or https:// URL")
 
 
+def url_list(key: str, urls: list[str], url: str | None, doc: str) -> list[str]:
+    """``urls`` with the single ``url`` key in front; non-empty, every entry an http(s) URL."""
+    merged = [url, *urls] if url is not None and url not in urls else list(urls)
+    if not merged:
+        raise ConfigError(f"missing required key {key!r} ({doc})")
+    for i, item in enumerate(merged):
+        require_http_url(f"{key}[{i}]", item)
+    return merged
+
+
 def env_secret(key: str, env_name: str | None) -> str | None:
     """The value of the environment variable named in config, or ``ConfigError`` if unset."""
     if env_name is None:

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sources.base import FetchedDocument, Source, SourceContext
-from sources.errors import ConfigError
-from sources.options import require_http_url
+from sources.options import url_list
 
 
 @dataclass
@@ -21,12 +20,7 @@ class WatchOptions:
     url: str | None = None  # a single URL, added to `urls`
 
     def __post_init__(self) -> None:
-        if self.url is not None and self.url not in self.urls:
-            self.urls = [self.url, *self.urls]
-        if not self.urls:
-            raise ConfigError("missing required key 'urls' (a list of URLs to watch)")
-        for i, url in enumerate(self.urls):
-            require_http_url(f"urls[{i}]", url)
+        self.urls = url_list("urls", self.urls, self.url, "a list of URLs to watch")
 
 
 class Watch(Source, kind="watch"):
