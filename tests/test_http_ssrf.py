@@ -234,3 +234,18 @@ def test_tls_keeps_the_original_name_for_sni(tls_server: tuple[int, list[str]]) 
     with build_client(settings) as c:
         assert c.fetch(f"https://mirror.example.net:{port}/").content == b"ok"
     assert names == ["mirror.example.net"]
+
+
+def test_through_a_proxy_the_target_name_is_still_vetted(server: LocalServer) -> None:  # noqa: F811
+    # The LocalServer acts as the forward proxy: it gets absolute-form requests and answers them.
+    server.route("/x", text_reply("via proxy"))
+    names = {"files.example.com": ["93.184.215.14"], "intranet.example.com": ["10.0.0.1"]}
+    settings = test_settings(allow_private_addresses=False, proxy=server.base, resolver=lambda h: names[h])
+    with build_client(settings) as c:
+        with connections() as seen:
+            assert c.fetch("http://files.example.com/x").content == b"via proxy"
+        assert _hosts(seen) == {"127.0.0.1"}  # only the proxy is ever connected to
+        assert server.requests[0].target == "http://files.example.com/x"
+        with connections() as seen, pytest.raises(BlockedAddress):
+            c.fetch("http://intranet.example.com/x")
+        assert seen == [] and len(server.requests) == 1
