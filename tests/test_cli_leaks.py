@@ -120,3 +120,19 @@ def test_key_file_option_and_permissions(cli, tracker_home: Path, synthetic_leak
     key.chmod(0o640)
     refused = cli("leak", "add", synthetic_leak.path, "--name", "demo2", "--key-file", key)
     assert refused.exit_code == 2 and "chmod 600" in refused.stderr
+
+
+def test_unexpected_errors_exit_1_without_their_message(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug's message could quote document content: only its type and place are shown (-v: traceback)."""
+    from tracker import leaks
+
+    def broken(engine: object) -> list:
+        raise ValueError("Zvaikvo 1987-03-02")
+
+    monkeypatch.setattr(leaks, "list_leaks", broken)
+    result = cli("leak", "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: internal error (ValueError at test_cli_leaks.py:")
+    assert "Zvaikvo" not in result.stderr and "Traceback" not in result.stderr
+    verbose = cli("-v", "leak", "list")
+    assert verbose.exit_code == 1 and "Traceback" in verbose.stderr

@@ -102,7 +102,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode=None,  # help texts are plain: "[[sources]]" must not be read as markup
 )
 
 

@@ -37,10 +37,10 @@ def _roles(leak: Leak) -> str:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The leaked table (CSV, TSV, XLSX, ...).", dir_okay=False)],
-    name: Annotated[str, typer.Option("--name", help="Short name of the leak (letters, digits, . _ -).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The leaked table (CSV, TSV, XLSX, ODS, JSON).", dir_okay=False)],
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="Short name of the leak (letters, digits, . _ -).")],
     columns: Annotated[str | None, typer.Option(
-        "--columns", help='Column roles that override detection, e.g. "Last Name=last_name,DOB=dob".')] = None,
+        "--columns", metavar="SPEC", help='Column roles that override detection, e.g. "Last Name=last_name,DOB=dob".')] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Only this sheet of a workbook.")] = None,
     replace: Annotated[bool, typer.Option(
         "--replace", help="Replace a leak of that name built from another file (its hits are kept).")] = False,

@@ -76,9 +76,9 @@ def _records_text(records: list[int], most: int = 8) -> str:
 
 def scan(
     ctx: typer.Context,
-    targets: Annotated[list[str], typer.Argument(metavar="PATH_OR_URL...", help="Files, folders or http(s) URLs.")],
+    targets: Annotated[list[str], typer.Argument(metavar="PATH_OR_URL", help="Files, folders or http(s) URLs.")],
     leak: Annotated[list[str] | None, typer.Option(
-        "--leak", help="Only this leak (repeat for several; default: all registered leaks).")] = None,
+        "--leak", metavar="NAME", help="Only this leak (repeat for several; default: all registered leaks).")] = None,
     json_: JsonOption = False,
     fail_on_hit: Annotated[bool, typer.Option("--fail-on-hit", help=f"Exit {EXIT_HITS} when anything is found.")]
     = False,
