@@ -97,3 +97,47 @@ def mark_encrypted(archive: bytes, path: str) -> bytes:
                 data[start + flag_offset] |= 0x01
             start += 4
     return bytes(data)
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def docx_bytes(body: str, footer: str | None = None) -> bytes:
+    """A minimal docx whose ``<w:body>`` is ``body`` (WordprocessingML with the ``w:`` prefix)."""
+    members: dict[str, bytes | str] = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types '
+                               'xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "word/document.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                             f'<w:document {_W}>\n  <w:body>{body}</w:body>\n</w:document>',
+    }
+    if footer is not None:
+        members["word/footer1.xml"] = f'<?xml version="1.0"?><w:ftr {_W}>{footer}</w:ftr>'
+    return zip_bytes(members)
+
+
+def w_paragraph(*runs: str) -> str:
+    """A ``<w:p>`` of runs; ``"\\t"`` as a run is a tab stop."""
+    return "<w:p>" + "".join("<w:r><w:tab/></w:r>" if run == "\t" else f'<w:r><w:t xml:space="preserve">{run}</w:t></w:r>'
+                             for run in runs) + "</w:p>"
+
+
+def w_table(rows: list[list[str]]) -> str:
+    cells = "".join("<w:tr>" + "".join(f"<w:tc><w:tcPr/>{w_paragraph(cell)}</w:tc>" for cell in row) + "</w:tr>"
+                    for row in rows)
+    return f"<w:tbl><w:tblPr/>{cells}</w:tbl>"
+
+
+def odt_bytes(body: str) -> bytes:
+    """A minimal OpenDocument text whose ``<office:text>`` is ``body`` (``text:``/``table:`` prefixes)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">\n'
+        f'  <office:body>\n    <office:text>{body}</office:text>\n  </office:body>\n</office:document-content>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+    return buffer.getvalue()

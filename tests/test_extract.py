@@ -15,6 +15,7 @@ from fpdf.enums import EncryptionMethod
 from extract_support import ods_bytes, people
 from tracker.errors import ExtractionError, UnsupportedFormat
 from tracker.extract import Extracted, Part, extract
+from tracker.extract.detect import magic_kind
 from tracker.extract.html import bs4_text, html_text
 
 PEOPLE = people(5)
@@ -338,3 +339,28 @@ def test_url_name_gives_the_extension() -> None:
     data = b"a;b\n1;2\n"
     assert extract(data, "https://example.org/files/list.csv?dl=1#top").kind == "csv"
     assert extract(data, "https://example.org/files/list.txt?dl=1").kind == "csv"
+
+
+def test_textarea_and_preformatted_styles_keep_their_lines() -> None:
+    page = ('<div class="paste"><textarea>name,dob\nKalo Mire,1990-01-02\n  indented</textarea></div>'
+            '<div style="white-space: pre-wrap">a  b\nc</div><p>after</p>')
+    assert html_text(page).split("\n") == ["name,dob", "Kalo Mire,1990-01-02", "  indented", "a  b", "c", "after"]
+    assert bs4_text(page).split("\n") == html_text(page).split("\n")
+
+
+def test_pdf_marker_inside_a_page_is_not_a_pdf() -> None:
+    page = b"<html><body><p>Save as %PDF-1.4 file</p></body></html>"
+    assert extract(page).kind == "html"
+    assert magic_kind(b"\x00\x01junk%PDF-1.4\n") == "pdf"  # binary junk before the header is tolerated
+
+
+def test_encrypted_office_file_is_an_extraction_error() -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(100)
+    with pytest.raises(ExtractionError, match=r"encrypted with a password \(secret\.xlsx\)"):
+        extract(ole2, "secret.xlsx")
+
+
+def test_json_map_of_records_keeps_keys() -> None:
+    document = {p.first: {"last": p.last, "dob": p.dob.isoformat()} for p in PEOPLE[:3]}
+    assert only_part(extract(json.dumps(document).encode())).text == tsv(
+        [[p.first, p.last, p.dob.isoformat()] for p in PEOPLE[:3]])

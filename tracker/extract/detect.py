@@ -16,9 +16,6 @@ from tracker.errors import ExtractionError, UnsupportedFormat
 from tracker.extract.messages import reason, where
 from tracker.extract.tables import find_delimiter
 
-#: Kinds read from bytes by their own library; everything else is decoded to text first.
-BINARY_KINDS = frozenset({"zip", "xlsx", "xlsb", "ods", "xls", "pdf", "gzip", "bz2", "xz", "tar"})
-
 #: Formats we recognise only to refuse them with a clear name.
 _FOREIGN_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -41,7 +38,8 @@ _FOREIGN_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (4, b"ftyp", "video/mp4"),
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_OPENDOCUMENT_KINDS = {b"application/vnd.oasis.opendocument.spreadsheet": "ods",
+                       b"application/vnd.oasis.opendocument.text": "odt"}
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _JSON_TYPES = {"application/json", "text/json", "application/x-ndjson", "application/ndjson",
@@ -79,7 +77,8 @@ def magic_kind(data: bytes, name: str = "") -> str | None:
     head = data[:512]
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return zip_kind(data, name)
-    if b"%PDF-" in data[:1024]:
+    pdf_at = data.find(b"%PDF-", 0, 1024)
+    if pdf_at == 0 or (pdf_at > 0 and b"<" not in data[:pdf_at]):  # junk may precede it, markup not
         return "pdf"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
@@ -100,7 +99,7 @@ def magic_kind(data: bytes, name: str = "") -> str | None:
 
 
 def zip_kind(data: bytes, name: str = "") -> str:
-    """``xlsx``, ``xlsb`` or ``ods`` for spreadsheets (which are zips), else ``zip``."""
+    """``xlsx``, ``xlsb``, ``ods``, ``docx`` or ``odt`` for office files (which are zips), else ``zip``."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -108,8 +107,13 @@ def zip_kind(data: bytes, name: str = "") -> str:
                 return "xlsx"
             if "xl/workbook.bin" in names:
                 return "xlsb"
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
-                return "ods"
+            if "word/document.xml" in names:
+                return "docx"
+            if "mimetype" in names:
+                with archive.open("mimetype") as stream:
+                    kind = _OPENDOCUMENT_KINDS.get(stream.read(64).strip())
+                if kind is not None:
+                    return kind
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise ExtractionError(f"corrupt zip archive{where(name)}: {reason(exc)}") from exc
     return "zip"
@@ -143,6 +147,11 @@ def describe_binary(content_type: str | None) -> str:
     """A name for data we could not read: the declared media type if any."""
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     return mime if mime and not mime.startswith("text/") else "binary data"
+
+
+def is_encrypted_office(data: bytes) -> bool:
+    """Whether an OLE2 compound file is a password-protected Office Open XML file (xlsx, docx)."""
+    return "EncryptedPackage".encode("utf-16-le") in data
 
 
 def is_ole2_workbook(data: bytes) -> bool:

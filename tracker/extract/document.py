@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import csv
 
-from tracker.errors import UnsupportedFormat
+from tracker.errors import ExtractionError, UnsupportedFormat
 from tracker.extract.archives import ArchiveReader, join_path
-from tracker.extract.detect import (declared_kind, describe_binary, is_ole2_workbook, magic_kind,
-                                    sniff_text_kind)
+from tracker.extract.detect import (declared_kind, describe_binary, is_encrypted_office, is_ole2_workbook,
+                                    magic_kind, sniff_text_kind)
 from tracker.extract.html import html_text
 from tracker.extract.jsondoc import NotJson, json_text, parse_json
 from tracker.extract.limits import Budget, Limits
 from tracker.extract.messages import where
+from tracker.extract.office import docx_text, odt_text
 from tracker.extract.parts import Extracted, Part
 from tracker.extract.pdf import pdf_text
 from tracker.extract.sheets import sheet_texts
@@ -19,6 +20,7 @@ from tracker.extract.text import charset_from_content_type, decode, normalize_ne
 
 _ARCHIVES = frozenset({"zip", "tar", "gzip", "bz2", "xz"})
 _SHEETS = frozenset({"xlsx", "xlsb", "ods", "xls"})
+_WORD_PROCESSING = {"docx": docx_text, "odt": odt_text}
 
 
 def extract(data: bytes, name: str = "", content_type: str | None = None,
@@ -56,6 +58,9 @@ class _DocumentReader:
             return kind, self.archives.read(kind, data, label, part_name, depth)
         if kind in _SHEETS:
             return kind, self._sheets(kind, data, label, part_name)
+        if kind in _WORD_PROCESSING:
+            self.archives.check_zip_expansion(data, label)
+            return kind, [Part(part_name, kind, _WORD_PROCESSING[kind](data, label))]
         if kind == "pdf":
             text, problems = pdf_text(data, label)
             self.errors.extend(problems)
@@ -68,10 +73,12 @@ class _DocumentReader:
                 raise
             raise UnsupportedFormat(f"unsupported format: {mime}{where(label)}") from None
         kind = declared_kind(label, content_type) or sniff_text_kind(text)
-        kind, text = read_text(kind, text)
+        kind, text = read_text(kind, text, label)
         return kind, [Part(part_name, kind, text)]
 
     def _sheets(self, kind: str, data: bytes, label: str, part_name: str) -> list[Part]:
+        if kind == "xls" and is_encrypted_office(data):
+            raise ExtractionError(f"Office document is encrypted with a password{where(label)}")
         if kind == "xls" and not is_ole2_workbook(data):
             raise UnsupportedFormat(
                 f"unsupported format: OLE2 document that is not an Excel workbook (.doc, .msg?){where(label)}")
@@ -81,14 +88,14 @@ class _DocumentReader:
                 for sheet, text in sheet_texts(data, kind, label)]
 
 
-def read_text(kind: str, text: str) -> tuple[str, str]:
+def read_text(kind: str, text: str, name: str = "") -> tuple[str, str]:
     """(kind, lines) of decoded text said or sniffed to be ``kind``.
 
     Broken JSON and "CSV" without a consistent delimiter are read as plain text: re-posters
     paste damaged files, and their text must still reach the matcher.
     """
     if kind == "html":
-        return kind, html_text(text)
+        return kind, html_text(text, name)
     if kind == "json":
         try:
             return kind, json_text(parse_json(text))
