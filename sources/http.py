@@ -39,7 +39,8 @@ from sources.robots import ROBOTS_MAX_BYTES, RobotsCache
 from sources.ssrf import AddressPolicy, GuardedTransport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_DRAIN_MAX = 64 * 1024  # error and redirect bodies up to this size are read and dropped
+_DRAIN_MAX = 64 * 1024
+_RETRYABLE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)  # error and redirect bodies up to this size are read and dropped
 
 
 def _version() -> str:
@@ -295,9 +296,10 @@ class HttpClient:
             try:
                 with self._gate.slot(host):
                     status, answer, content = self._send_once(method, url, headers, limit)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            except _RETRYABLE as exc:
+                # Connect failures, and a pooled keep-alive connection the server had closed.
                 if last:
-                    raise FetchError(f"{url}: cannot connect: {exc}", url=url) from exc
+                    raise FetchError(f"{url}: {type(exc).__name__}: {exc}", url=url) from exc
                 time.sleep(self._backoff(attempt))
                 continue
             except httpx.TimeoutException as exc:

@@ -113,6 +113,20 @@ def test_5xx_is_retried_then_reported(server: LocalServer, client) -> None:  # n
     assert len(server.hits("/down")) == 3  # first try + 2 retries
 
 
+def test_server_closing_without_answer_is_retried(server: LocalServer, client) -> None:  # noqa: F811
+    calls = []
+
+    def flaky(_seen: Seen) -> Reply:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError  # the server drops the connection without an answer
+        return text_reply("second time")
+
+    server.route("/flaky", flaky)
+    assert client.fetch(server.url("/flaky")).content == b"second time"
+    assert len(calls) == 2
+
+
 def test_404_is_not_retried(server: LocalServer, client) -> None:  # noqa: F811
     with pytest.raises(HttpStatusError) as info:
         client.fetch(server.url("/missing"))
