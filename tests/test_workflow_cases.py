@@ -1,18 +1,23 @@
 """Triage, incidents, cases, the audit log and deadlines, on a real SQLite database."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
+from workflow_support import (
+    T0,
+    add_hit,
+    add_leak,
+    later,
+    session,  # noqa: F401 - fixture
+    workflow_settings,
+)
 
 from fingerprints.keyed import Keyer
-from tracker.db import session_scope
 from tracker.errors import NotFoundError, UsageError
 from tracker.models import Hit
 from tracker.workflow.audit import history
-from tracker.workflow.cases import approve_notice, change_state, draft_notice, get_case, mark_case
+from tracker.workflow.cases import approve_notice, change_state, draft_notice, get_case
 from tracker.workflow.deadlines import apply_deadlines, overdue_cases
 from tracker.workflow.incidents import (
     document_sketch,
@@ -25,18 +30,9 @@ from tracker.workflow.models import AuditLog, Case, Notice
 from tracker.workflow.recipients.model import Channel, Recipient, RecipientClass
 from tracker.workflow.states import CaseState, HitState, InvalidTransition
 from tracker.workflow.triage import confirm_hit, set_hit_state
-from workflow_support import T0, add_hit, add_leak, later, migrated, workflow_settings
 
 C = CaseState
 SETTINGS = workflow_settings()
-
-
-@pytest.fixture
-def session(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = migrated(tmp_path)
-    with session_scope(engine) as s:
-        yield s
-    engine.dispose()
 
 
 def test_confirm_opens_one_case_per_location_and_audits_it(session: Session) -> None:
@@ -139,21 +135,21 @@ def test_case_lifecycle_with_audit_and_refusals(session: Session) -> None:
     hit = add_hit(session, add_leak(session), "https://pastebin.com/zz")
     case = confirm_hit(session, hit.id, actor="ana", settings=SETTINGS, at=T0).case
     with pytest.raises(InvalidTransition, match="'open' cannot move to 'notice_sent'"):
-        mark_case(session, case, C.NOTICE_SENT, actor="ana", settings=SETTINGS)
+        change_state(session, case, C.NOTICE_SENT, actor="ana", settings=SETTINGS)
     notice = draft_notice(session, case, SETTINGS, actor="ana", at=later(minutes=5))
     assert case.state == C.NOTICE_DRAFTED and case.recipient["name"] == "Pastebin"
     approve_notice(session, case, by="lead", at=later(minutes=6))
     assert notice.approved_by == "lead"
     # Pastebin takes reports by web form: the analyst submits and marks it sent
-    mark_case(session, case, C.NOTICE_SENT, actor="ana", settings=SETTINGS, at=later(minutes=10))
+    change_state(session, case, C.NOTICE_SENT, actor="ana", settings=SETTINGS, at=later(minutes=10))
     assert notice.sent_at == later(minutes=10)
     assert case.deadline_at == later(days=3, minutes=10)  # platform default
-    mark_case(session, case, C.ACKNOWLEDGED, actor="ana", settings=SETTINGS, at=later(days=1))
+    change_state(session, case, C.ACKNOWLEDGED, actor="ana", settings=SETTINGS, at=later(days=1))
     change_state(session, case, C.REMOVED, actor="tracker", settings=SETTINGS, reason="HTTP 404", at=later(days=2))
     assert case.removed_at == later(days=2) and case.next_check_at == later(days=9)
-    mark_case(session, case, C.CLOSED, actor="ana", settings=SETTINGS, at=later(days=3))
+    change_state(session, case, C.CLOSED, actor="ana", settings=SETTINGS, at=later(days=3))
     with pytest.raises(InvalidTransition):
-        mark_case(session, case, C.OPEN, actor="ana", settings=SETTINGS)
+        change_state(session, case, C.OPEN, actor="ana", settings=SETTINGS)
     log = history(session, "case", case.id)
     assert [(e.from_state, e.to_state) for e in log if e.action == "transition"] == [
         ("", "open"), ("open", "notice_drafted"), ("notice_drafted", "notice_sent"),
@@ -185,12 +181,12 @@ def test_withdraw_needs_reason_and_escalation_needs_a_next_recipient(session: Se
     hit = add_hit(session, add_leak(session), "https://example.net/d")
     case = confirm_hit(session, hit.id, actor="ana", settings=SETTINGS).case
     with pytest.raises(InvalidTransition, match="needs a reason"):
-        mark_case(session, case, C.WITHDRAWN, actor="ana", settings=SETTINGS)
+        change_state(session, case, C.WITHDRAWN, actor="ana", settings=SETTINGS)
     only = Recipient("Solo", RecipientClass.HOST, Channel.EMAIL, "abuse@solo.example", "override")
     case.recipient_chain, case.recipient, case.state = [only.to_dict()], only.to_dict(), C.NOTICE_SENT
     with pytest.raises(InvalidTransition, match="no further recipient"):
-        mark_case(session, case, C.ESCALATED, actor="ana", settings=SETTINGS, reason="silence")
-    mark_case(session, case, C.WITHDRAWN, actor="ana", settings=SETTINGS, reason="wrong URL")
+        change_state(session, case, C.ESCALATED, actor="ana", settings=SETTINGS, reason="silence")
+    change_state(session, case, C.WITHDRAWN, actor="ana", settings=SETTINGS, reason="wrong URL")
     assert case.next_check_at is None
 
 
@@ -200,7 +196,7 @@ def _sent_case(session: Session, url: str, chain: list[Recipient]) -> Case:
     case.recipient_chain = [r.to_dict() for r in chain]
     case.recipient = case.recipient_chain[0]
     draft_notice(session, case, SETTINGS, actor="ana", at=T0)
-    mark_case(session, case, C.NOTICE_SENT, actor="ana", settings=SETTINGS, at=T0)
+    change_state(session, case, C.NOTICE_SENT, actor="ana", settings=SETTINGS, at=T0)
     return case
 
 

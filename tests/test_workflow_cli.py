@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import Session
 from test_workflow_send import smtp_plain  # noqa: F401 - fixture
+from workflow_support import add_hit, add_leak
 
 from tracker.db import open_database
 from tracker.keyfile import create_key
-from workflow_support import add_hit, add_leak
 
 CONFIG = """
 [http]

@@ -10,6 +10,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from sqlmodel import Session, select
+from workflow_support import (
+    T0,
+    add_hit,
+    add_leak,
+    later,
+    session,  # noqa: F401 - fixture
+    workflow_settings,
+)
 
 from tracker.db import open_database, session_scope
 from tracker.errors import ConfigError
@@ -24,7 +32,6 @@ from tracker.workflow.notices.context import line_spans
 from tracker.workflow.notices.output import notice_bytes
 from tracker.workflow.notices.render import render
 from tracker.workflow.triage import confirm_hit
-from workflow_support import T0, add_hit, add_leak, later, migrated, workflow_settings
 
 GOLDEN = Path(__file__).parent / "golden"
 SETTINGS = workflow_settings()
@@ -37,14 +44,6 @@ def check_golden(name: str, actual: str) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(actual.encode("utf-8"))
     assert actual == path.read_bytes().decode("utf-8"), f"{name} differs; UPDATE_GOLDEN=1 if intended"
-
-
-@pytest.fixture
-def session(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = migrated(tmp_path)
-    with session_scope(engine) as s:
-        yield s
-    engine.dispose()
 
 
 def _case(session: Session, url: str, **hit: object) -> Case:

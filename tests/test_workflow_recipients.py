@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sources_testserver import LocalServer, Reply, html_reply, json_reply, test_settings, text_reply
+from workflow_support import workflow_settings
 
 from sources.http import HttpClient, build_client
 from tracker.errors import ConfigError
@@ -25,7 +26,6 @@ from tracker.workflow.recipients.rdap import (
     registrar_abuse_contact,
 )
 from tracker.workflow.recipients.resolve import resolve_chain
-from workflow_support import workflow_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workflow"
 

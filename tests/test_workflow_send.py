@@ -21,8 +21,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlmodel import Session
+from workflow_support import (
+    T0,
+    add_hit,
+    add_leak,
+    later,
+    session,  # noqa: F401 - fixture
+    workflow_settings,
+)
 
-from tracker.db import session_scope
 from tracker.errors import ConfigError, UsageError
 from tracker.workflow.audit import history
 from tracker.workflow.cases import approve_notice, draft_notice
@@ -30,7 +37,6 @@ from tracker.workflow.models import Case
 from tracker.workflow.send import SendError, send_notice
 from tracker.workflow.states import CaseState
 from tracker.workflow.triage import confirm_hit
-from workflow_support import T0, add_hit, add_leak, later, migrated, workflow_settings
 
 PASSWORD_ENV = "TEST_WORKFLOW_SMTP_PASSWORD"
 
@@ -102,14 +108,6 @@ def smtp_plain() -> Iterator[tuple[Sink, int]]:
         yield sink, controller.port
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def session(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = migrated(tmp_path)
-    with session_scope(engine) as s:
-        yield s
-    engine.dispose()
 
 
 def _drafted(session: Session, url: str = "https://mega.nz/file/xyz") -> Case:

@@ -8,6 +8,14 @@ from pathlib import Path
 import pytest
 from sources_testserver import LocalServer, Reply, html_reply, test_settings, text_reply
 from sqlmodel import Session, select
+from workflow_support import (
+    T0,
+    add_hit,
+    add_leak,
+    later,
+    session,  # noqa: F401 - fixture
+    workflow_settings,
+)
 
 from sources.http import HttpClient, build_client
 from tracker.db import open_database, session_scope
@@ -24,7 +32,6 @@ from tracker.workflow.recipients import directory
 from tracker.workflow.states import CaseState
 from tracker.workflow.triage import confirm_hit
 from tracker.workflow.verify import due_cases, observe, verify_due_cases
-from workflow_support import T0, add_hit, add_leak, later, migrated, workflow_settings
 
 C = CaseState
 SETTINGS = workflow_settings()
@@ -41,14 +48,6 @@ def site() -> Iterator[LocalServer]:
 def client() -> Iterator[HttpClient]:
     with build_client(test_settings(retries=0, read_timeout=0.5, timeout=2.0)) as c:
         yield c
-
-
-@pytest.fixture
-def session(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = migrated(tmp_path)
-    with session_scope(engine) as s:
-        yield s
-    engine.dispose()
 
 
 def _case(session: Session, url: str, content: bytes = PAGE) -> Case:

@@ -7,14 +7,16 @@ running extraction. Every value is synthetic.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tracker.db import open_database
+from tracker.db import open_database, session_scope
 from tracker.models import Document, Hit, Leak
 from tracker.workflow.settings import WorkflowSettings, parse_workflow
 
@@ -90,6 +92,15 @@ def add_hit(
     session.add(hit)
     session.flush()
     return hit
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[Session]:
+    """A session on a fresh migrated database, committed at the end of the test."""
+    engine = migrated(tmp_path)
+    with session_scope(engine) as s:
+        yield s
+    engine.dispose()
 
 
 def later(**delta: float) -> datetime:

@@ -27,7 +27,7 @@ from tracker.config import default_config_path
 from tracker.db import session_scope
 from tracker.errors import NotFoundError, UsageError
 from tracker.workflow.audit import default_actor, history
-from tracker.workflow.cases import approve_notice, draft_notice, get_case, latest_notice, list_cases, mark_case
+from tracker.workflow.cases import approve_notice, change_state, draft_notice, get_case, latest_notice, list_cases
 from tracker.workflow.deadlines import overdue_cases
 from tracker.workflow.incidents import incident_locations, location_hits
 from tracker.workflow.jobs import http_settings, run_workflow
@@ -380,7 +380,7 @@ def cases_mark(
     with c.session() as session:
         case = get_case(session, case_id)
         before = case.state
-        mark_case(session, case, state, actor=c.actor, settings=c.workflow, reason=reason)
+        change_state(session, case, state, actor=c.actor, settings=c.workflow, reason=reason)
         data = _case_json(case)
     if json_:
         print_json(data)

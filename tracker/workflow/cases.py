@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from sources.http import HttpClient
 from tracker.errors import NotFoundError, UsageError
-from tracker.models import Document, Hit, utcnow
+from tracker.models import Document, utcnow
 from tracker.workflow.audit import move, record
-from tracker.workflow.incidents import Grouping, location_hits
+from tracker.workflow.incidents import Grouping
 from tracker.workflow.models import Case, Notice
 from tracker.workflow.notices.context import notice_context
 from tracker.workflow.notices.render import render
@@ -137,6 +137,7 @@ def change_state(
         )
     move(session, case, target, actor=actor, reason=reason, at=now)
     if target == C.NOTICE_SENT:
+        _stamp_sent_by_hand(session, case, actor=actor, at=now)
         recipient = current_recipient(case)
         case.notice_sent_at = now
         case.follow_ups = 0
@@ -164,6 +165,23 @@ def change_state(
         case.next_check_at = None
     session.add(case)
     session.flush()
+
+
+def _stamp_sent_by_hand(session: Session, case: Case, *, actor: str, at: datetime) -> None:
+    """An unsent notice when a case is marked sent was submitted by hand (web forms).
+
+    The notice keeps the time, and the analyst who records it stands as its approver.
+    (``send.send_notice`` stamps the notices it sends itself before changing the state.)
+    """
+    notice = latest_notice(session, case, unsent=True)
+    if notice is None:
+        return
+    notice.sent_at = at
+    notice.approved_by = notice.approved_by or actor
+    notice.approved_at = notice.approved_at or at
+    session.add(notice)
+    record(session, actor=actor, object_type="notice", object_id=notice.id or 0, action="send",
+           reason=f"case {case.id}: submitted by hand to {notice.recipient.get('address', '')}", at=at)
 
 
 def latest_notice(session: Session, case: Case, *, unsent: bool = False) -> Notice | None:
@@ -237,35 +255,3 @@ def approve_notice(session: Session, case: Case, *, by: str, at: datetime | None
     record(session, actor=by.strip(), object_type="notice", object_id=notice.id or 0, action="approve",
            reason=f"case {case.id}", at=now)
     return notice
-
-
-def case_hits(session: Session, case: Case) -> list[Hit]:
-    """The hits found at the case's location."""
-    return [hit for hit, _ in location_hits(session, case.location_id)]
-
-
-def mark_case(
-    session: Session,
-    case: Case,
-    target: str,
-    *,
-    actor: str,
-    settings: WorkflowSettings,
-    reason: str = "",
-    at: datetime | None = None,
-) -> None:
-    """An analyst's state change (``tracker cases mark``).
-
-    Marking ``notice_sent`` records that the analyst submitted the unsent notice by hand
-    (web forms): the notice keeps the time, and the analyst stands as its approver.
-    """
-    now = at or utcnow()
-    notice = latest_notice(session, case, unsent=True) if target == C.NOTICE_SENT else None
-    change_state(session, case, target, actor=actor, settings=settings, reason=reason, at=now)
-    if notice is not None:
-        notice.sent_at = now
-        notice.approved_by = notice.approved_by or actor
-        notice.approved_at = notice.approved_at or now
-        session.add(notice)
-        record(session, actor=actor, object_type="notice", object_id=notice.id or 0, action="send",
-               reason=f"case {case.id}: submitted by hand to {notice.recipient.get('address', '')}", at=now)

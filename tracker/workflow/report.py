@@ -56,8 +56,8 @@ def build_report(session: Session, *, now: datetime | None = None) -> dict[str, 
     cases = list(session.exec(select(Case)))
     first_seen = _first_seen(session)
     sent: dict[int, list[Notice]] = defaultdict(list)
-    query = select(Notice).where(Notice.kind == "notice", col(Notice.sent_at).is_not(None)).order_by(col(Notice.sent_at))
-    for notice in session.exec(query):
+    query = select(Notice).where(Notice.kind == "notice", col(Notice.sent_at).is_not(None))
+    for notice in session.exec(query.order_by(col(Notice.sent_at))):
         sent[notice.case_id].append(notice)
 
     to_notice, to_removal = [], []

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from tracker.models import Document, Hit, utcnow
+from tracker.models import Hit, utcnow
 from tracker.store import get_hit
 from tracker.workflow.audit import move
 from tracker.workflow.cases import open_case
@@ -55,10 +55,3 @@ def set_hit_state(
     hit, _leak, _document = get_hit(session, hit_id)
     move(session, hit, state, actor=actor, reason=reason, at=at)
     return hit
-
-
-def hit_document(session: Session, hit: Hit) -> Document:
-    """The document a hit was found in."""
-    document = session.get(Document, hit.document_id)
-    assert document is not None
-    return document

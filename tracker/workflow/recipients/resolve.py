@@ -2,10 +2,11 @@
 
 Lookup order: the analyst's override for the host (config), the built-in directory of
 platforms, then RDAP and security.txt: the IP network's abuse desk (RDAP), the site's own
-security.txt contacts, the domain's registrar (RDAP). The chain is also the escalation order: when a recipient lets its deadline
-pass, the case moves to the next one. Known platforms skip the network lookups: GitHub's
-registrar cannot remove a file, GitHub can. Search-engine delisting closes every chain of
-live content, since it still helps when nobody removes the page.
+security.txt contacts, the domain's registrar (RDAP). The chain is also the escalation
+order: when a recipient lets its deadline pass, the case moves to the next one. Known
+platforms skip the network lookups: GitHub's registrar cannot remove a file, GitHub can.
+Search-engine delisting closes every chain of live content, since it still helps when
+nobody removes the page.
 """
 from __future__ import annotations
 
