@@ -5,13 +5,25 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from tracker.simsite import SimSite
+
 TRACKER = [str(Path(sys.executable).with_name("tracker"))]
+
+
+@contextmanager
+def simulated_site(tmp_path: Path, **options: object) -> Iterator[SimSite]:
+    """The simulated paste site serving a new folder ``tmp_path/pastes``."""
+    folder = tmp_path / "pastes"
+    folder.mkdir()
+    with SimSite(folder, **options) as running:  # type: ignore[arg-type]
+        yield running
 
 
 def paste_site_config(site_url: str, *, interval: str = "2s", name: str = "sim", jitter: str | None = None,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tracker.cli import app
 from tracker.config import (
     ConfigError,
     TrackerConfig,
@@ -217,14 +218,8 @@ def test_the_documented_example_is_valid(monkeypatch: pytest.MonkeyPatch) -> Non
 
 # --- tracker config check ----------------------------------------------------------------------
 
-@pytest.fixture
-def app():  # type: ignore[no-untyped-def]
-    from tracker.cli import app
 
-    return app
-
-
-def test_config_check_command(app, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_config_check_command(tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
     (tracker_home / "tracker.toml").write_text(PASTE_SITE, encoding="utf-8")
     result = runner.invoke(app, ["config", "check"])
@@ -237,7 +232,7 @@ def test_config_check_command(app, tracker_home: Path) -> None:  # type: ignore[
     assert data["http"]["allow_private_addresses"] is False
 
 
-def test_config_check_hides_search_queries(app, tmp_path: Path, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_config_check_hides_search_queries(tmp_path: Path, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
     path = write(tmp_path, '[[sources]]\nname = "s"\nkind = "search"\ninterval = "1d"\nprovider = "searxng"\n'
                            'url = "http://127.0.0.1:9"\nqueries = ["detainee list xlsx", "intitle:roster"]\n')
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path), "--json"])
@@ -245,7 +240,7 @@ def test_config_check_hides_search_queries(app, tmp_path: Path, tracker_home: Pa
     assert "detainee list" not in result.stdout and "<2 not shown>" in result.stdout
 
 
-def test_config_check_invalid_exits_2(app, tmp_path: Path, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_config_check_invalid_exits_2(tmp_path: Path, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
     path = write(tmp_path, '[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = "soon"\n')
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
     assert result.exit_code == 2

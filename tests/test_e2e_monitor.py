@@ -12,25 +12,26 @@ import signal
 import statistics
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from monitor_support import (
+    TRACKER,
+    counts,
+    paste_site_config,
+    register_leak,
+    scalar,
+    spawn_tracker,
+    wait_for,
+    write_config,
+)
 
-from monitor_support import TRACKER, counts, paste_site_config, register_leak, scalar, spawn_tracker, wait_for, \
-    write_config
+from tracker.cli import app
 from tracker.simsite import SimSite
 
 INTERVAL = 2.0
 JITTER = 0.2
 SLACK = 2.0          # process start-up noise, one listing + fetch + scan, a loaded CI machine
-
-
-@pytest.fixture
-def app():  # type: ignore[no-untyped-def]
-    from tracker.cli import app
-
-    return app
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: floa
     return proc.wait(timeout=timeout)
 
 
-def test_repost_published_while_running_is_found_within_one_interval(app, tracker_home: Path, sqlite_url: str,  # type: ignore[no-untyped-def]
+def test_repost_published_while_running_is_found_within_one_interval(tracker_home: Path, sqlite_url: str,  # type: ignore[no-untyped-def]
                                                                     synthetic_leak, pastes: Path,
                                                                     tmp_path: Path) -> None:
     register_leak(app, synthetic_leak.path)
@@ -62,9 +63,8 @@ def test_repost_published_while_running_is_found_within_one_interval(app, tracke
             for n in range(3):
                 time.sleep(0.37 * n)                      # publish at different points of the cycle
                 synthetic_leak.repost_csv(pastes / f".r{n}.tmp", range(n * 10, n * 10 + 8))
-                t0 = time.time()
                 (pastes / f".r{n}.tmp").rename(pastes / f"repost{n}.txt")
-                delays.append(wait_for(lambda: counts(sqlite_url)["hits"] >= n + 1,
+                delays.append(wait_for(lambda n=n: counts(sqlite_url)["hits"] >= n + 1,
                                        timeout=INTERVAL + JITTER + SLACK + 10))
             print(f"\ntime to detection over {len(delays)} re-posts (interval {INTERVAL:g}s + jitter "
                   f"{JITTER:g}s): median {statistics.median(delays):.2f}s, max {max(delays):.2f}s")
@@ -89,7 +89,7 @@ def publish_batch(site: SimSite, leak, n_reposts: int, n_clean: int) -> int:  # 
     return n_reposts + n_clean
 
 
-def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(app, tracker_home: Path, sqlite_url: str,  # type: ignore[no-untyped-def]
+def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(tracker_home: Path, sqlite_url: str,  # type: ignore[no-untyped-def]
                                                                    synthetic_leak, pastes: Path,
                                                                    tmp_path: Path) -> None:
     register_leak(app, synthetic_leak.path)
@@ -121,7 +121,7 @@ def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(app, tracker_
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_signal_mid_run_stops_cleanly(app, tracker_home: Path, sqlite_url: str, synthetic_leak,  # type: ignore[no-untyped-def]
+def test_signal_mid_run_stops_cleanly(tracker_home: Path, sqlite_url: str, synthetic_leak,  # type: ignore[no-untyped-def]
                                       pastes: Path, tmp_path: Path, sig: int) -> None:
     register_leak(app, synthetic_leak.path)
     with SimSite(pastes, delay=0.1) as site:

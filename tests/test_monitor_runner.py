@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from monitor_support import counts, paste_site_config, register_leak, scalar, simulated_site, write_config
 from typer.testing import CliRunner
 
-from monitor_support import counts, paste_site_config, register_leak, scalar, write_config
+from tracker.cli import app
 from tracker.config import load_config
 from tracker.db import session_scope
 from tracker.monitor import state as store
@@ -21,17 +22,8 @@ from tracker.simsite import SimSite
 
 
 @pytest.fixture
-def app():  # type: ignore[no-untyped-def]
-    from tracker.cli import app
-
-    return app
-
-
-@pytest.fixture
 def site(tmp_path: Path) -> Iterator[SimSite]:
-    folder = tmp_path / "pastes"
-    folder.mkdir()
-    with SimSite(folder) as running:
+    with simulated_site(tmp_path) as running:
         yield running
 
 
@@ -73,7 +65,7 @@ def canned() -> Iterator[http.server.ThreadingHTTPServer]:
     server.server_close()
 
 
-def test_run_once_finds_a_repost_and_never_rescans(app, tracker_home: Path, db_url: str, site: SimSite,  # type: ignore[no-untyped-def]
+def test_run_once_finds_a_repost_and_never_rescans(tracker_home: Path, db_url: str, site: SimSite,  # type: ignore[no-untyped-def]
                                                    synthetic_leak, tmp_path: Path) -> None:
     register_leak(app, synthetic_leak.path)
     write_config(tracker_home, paste_site_config(site.url))
@@ -118,7 +110,7 @@ def hit_source(hit: dict) -> str:
     return hit["document"]["source"]
 
 
-def test_layout_change_is_flagged(app, tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
+def test_layout_change_is_flagged(tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
     write_config(tracker_home, paste_site_config(site.url))         # the folder is empty: no links
     code, out, err = cli(app, "run", "--once", "--json")
     assert code == 5
@@ -139,7 +131,7 @@ def test_layout_change_is_flagged(app, tracker_home: Path, site: SimSite) -> Non
     assert data["status"] == "ok" and data["health"]["status"] == "ok" and data["health"]["consecutive_failures"] == 0
 
 
-def test_zero_items_for_n_runs_is_flagged(app, tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
+def test_zero_items_for_n_runs_is_flagged(tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
     write_config(tracker_home, paste_site_config(site.url, extra="allow_empty = true\nzero_item_runs = 2\n"))
     assert cli(app, "run", "--once")[0] == 0
     assert json_lines(cli(app, "sources", "status", "--json")[1])[0]["status"] == "ok"
@@ -164,7 +156,7 @@ def source_table(name: str, kind: str, body: str) -> str:
     ((429, {"Retry-After": "3600"}, b"slow down"), "rate_limited"),
     ((200, {"Content-Type": "application/json"}, b'{"unexpected": "shape"}'), "layout"),
 ])
-def test_failure_classes(app, tracker_home: Path, canned, answer, failure_class) -> None:  # type: ignore[no-untyped-def]
+def test_failure_classes(tracker_home: Path, canned, answer, failure_class) -> None:  # type: ignore[no-untyped-def]
     canned.answer = answer
     url = f"http://127.0.0.1:{canned.server_address[1]}"
     write_config(tracker_home, source_table("pb", "pastebin", f'url = "{url}"\n'))
@@ -175,7 +167,7 @@ def test_failure_classes(app, tracker_home: Path, canned, answer, failure_class)
     assert data["health"]["status"] == ("ok" if failure_class is None else "failing")
 
 
-def test_network_failure_is_classified(app, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_network_failure_is_classified(tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
     import socket
 
     with socket.socket() as s:                       # a port nobody listens on
@@ -186,7 +178,7 @@ def test_network_failure_is_classified(app, tracker_home: Path) -> None:  # type
     assert code == 5 and json_lines(out)[0]["failure_class"] == "network"
 
 
-def test_private_addresses_stay_refused_by_default(app, tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
+def test_private_addresses_stay_refused_by_default(tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
     text = paste_site_config(site.url).replace("allow_private_addresses = true", "allow_private_addresses = false")
     write_config(tracker_home, text)
     site.publish("p1", "hello\n")
@@ -194,7 +186,7 @@ def test_private_addresses_stay_refused_by_default(app, tracker_home: Path, site
     assert code == 5 and json_lines(out)[0]["failure_class"] == "blocked_address"
 
 
-def test_unsafe_search_query_is_refused_and_not_sent(app, tracker_home: Path, canned, synthetic_leak) -> None:  # type: ignore[no-untyped-def]
+def test_unsafe_search_query_is_refused_and_not_sent(tracker_home: Path, canned, synthetic_leak) -> None:  # type: ignore[no-untyped-def]
     register_leak(app, synthetic_leak.path)
     person = synthetic_leak.people[5]
     url = f"http://127.0.0.1:{canned.server_address[1]}"
@@ -208,7 +200,7 @@ def test_unsafe_search_query_is_refused_and_not_sent(app, tracker_home: Path, ca
     assert person.last_name not in out + err and person.first_name not in out + err
 
 
-def test_watch_source_uses_conditional_get(app, tracker_home: Path, site: SimSite, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_watch_source_uses_conditional_get(tracker_home: Path, site: SimSite, db_url: str) -> None:  # type: ignore[no-untyped-def]
     site.publish("mirror", "version 1\n")
     write_config(tracker_home, source_table("w", "watch", f'urls = ["{site.url}/raw/mirror"]\n'))
     assert json_lines(cli(app, "run", "--once", "--json")[1])[0]["items"] == 1
@@ -221,7 +213,7 @@ def test_watch_source_uses_conditional_get(app, tracker_home: Path, site: SimSit
     assert counts(db_url)["source_items"] == 2
 
 
-def test_a_source_busy_in_another_process_is_not_run_twice(app, tracker_home: Path, site: SimSite,  # type: ignore[no-untyped-def]
+def test_a_source_busy_in_another_process_is_not_run_twice(tracker_home: Path, site: SimSite,  # type: ignore[no-untyped-def]
                                                            db_url: str) -> None:
     write_config(tracker_home, paste_site_config(site.url))
     site.publish("p1", "hello\n")
@@ -238,7 +230,7 @@ def test_a_source_busy_in_another_process_is_not_run_twice(app, tracker_home: Pa
     assert counts(db_url)["source_items"] == 1
 
 
-def test_a_crash_between_scan_and_seen_mark_duplicates_nothing(app, tracker_home: Path, site: SimSite,  # type: ignore[no-untyped-def]
+def test_a_crash_between_scan_and_seen_mark_duplicates_nothing(tracker_home: Path, site: SimSite,  # type: ignore[no-untyped-def]
                                                                synthetic_leak, db_url: str) -> None:
     """The window a kill can hit: the document and hit are stored, the item is not yet marked seen."""
     register_leak(app, synthetic_leak.path)
@@ -254,7 +246,7 @@ def test_a_crash_between_scan_and_seen_mark_duplicates_nothing(app, tracker_home
     assert (after["source_items"], after["documents"], after["hits"]) == (1, 1, 1)
 
 
-def test_stop_request_interrupts_between_documents(app, tracker_home: Path, site: SimSite,  # type: ignore[no-untyped-def]
+def test_stop_request_interrupts_between_documents(tracker_home: Path, site: SimSite,  # type: ignore[no-untyped-def]
                                                    db_url: str) -> None:
     for i in range(3):
         site.publish(f"p{i}", f"paste {i}\n")
@@ -280,14 +272,14 @@ def test_stop_request_interrupts_between_documents(app, tracker_home: Path, site
     assert statuses in (None, "interrupted,ok")
 
 
-def test_no_leak_registered_still_runs(app, tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
+def test_no_leak_registered_still_runs(tracker_home: Path, site: SimSite) -> None:  # type: ignore[no-untyped-def]
     site.publish("p1", "hello\n")
     write_config(tracker_home, paste_site_config(site.url))
     code, out, err = cli(app, "run", "--once", "--json")
     assert code == 0 and json_lines(out)[0]["items"] == 1
 
 
-def test_missing_config_file(app, tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_config_file(tracker_home: Path) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli(app, "run", "--once")
     assert code == 2 and "tracker.toml not found" in err
     assert os.path.exists(tracker_home)

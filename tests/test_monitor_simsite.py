@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from monitor_support import simulated_site
 
 from sources.base import source_class
 from sources.context import MemoryContext
@@ -22,9 +23,7 @@ from tracker.simsite import SimSite, list_pastes, paste_key, publish
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[SimSite]:
-    folder = tmp_path / "pastes"
-    folder.mkdir()
-    with SimSite(folder) as running:
+    with simulated_site(tmp_path) as running:
         yield running
 
 

@@ -172,8 +172,11 @@ def _show(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _allowed(keys: typing.Iterable[str]) -> str:
-    return ", ".join(sorted(keys))
+def _check_keys(table: Mapping[str, Any], prefix: str, allowed: typing.Collection[str]) -> None:
+    """Refuse the first unknown key of a table, listing the allowed ones."""
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(f"{prefix}.{key}: unknown key; allowed: {', '.join(sorted(allowed))}")
 
 
 def is_secret_key(key: str) -> bool:
@@ -279,10 +282,9 @@ def parse_http(table: object, warnings: list[str]) -> Any:
         if "proxy" in table:
             raise ConfigError("http.proxy_env: give either proxy or proxy_env, not both")
         values["proxy"] = os.environ.get(proxy_env) or None
+    _check_keys(table, "http", [*fields, "proxy_env"])
     for key, value in table.items():
         name = f"http.{key}"
-        if key not in fields:
-            raise ConfigError(f"{name}: unknown key; allowed: {_allowed([*fields, 'proxy_env'])}")
         if key == "max_bytes":
             values[key] = parse_size(value, name)
             continue
@@ -308,12 +310,10 @@ def parse_monitor(table: object) -> MonitorSettings:
         return MonitorSettings()
     if not isinstance(table, dict):
         raise ConfigError(f"monitor = {_show(table)}: expected a table [monitor]")
-    allowed = [f.name for f in dataclasses.fields(MonitorSettings)]
+    _check_keys(table, "monitor", [f.name for f in dataclasses.fields(MonitorSettings)])
     values: dict[str, Any] = {}
     for key, value in table.items():
         name = f"monitor.{key}"
-        if key not in allowed:
-            raise ConfigError(f"{name}: unknown key; allowed: {_allowed(allowed)}")
         if key == "misfire_grace_time":
             values[key] = parse_duration(value, name)
         elif key == "stale_factor":
