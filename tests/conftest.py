@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 ENV_TEST_DB = "TRACKER_TEST_DATABASE_URL"
 TRACKER_ENV = ("TRACKER_HOME", "TRACKER_DATABASE_URL", "TRACKER_KEY_FILE", "TRACKER_LOG_LEVEL",
@@ -88,6 +88,16 @@ def tracker_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytes
     monkeypatch.setenv("TRACKER_HOME", str(home))
     monkeypatch.setenv("TRACKER_DATABASE_URL", url)
     return home
+
+
+@pytest.fixture
+def engine(tracker_home: Path) -> Iterator[Engine]:
+    """The migrated database of this test (``db_url`` when requested, else SQLite), disposed after."""
+    from tracker.db import open_database
+
+    engine = open_database(os.environ["TRACKER_DATABASE_URL"])
+    yield engine
+    engine.dispose()
 
 
 # --- synthetic people -------------------------------------------------------------------------

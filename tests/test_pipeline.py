@@ -11,7 +11,7 @@ from conftest import SyntheticLeak, make_synthetic_leak
 from fingerprints.keyed import Keyer
 from sources.http import HttpSettings
 from tracker import leaks, store
-from tracker.db import open_database, session_scope
+from tracker.db import session_scope
 from tracker.errors import ConfigError, StorageError
 from tracker.fetch import UrlFetcher, is_url
 from tracker.models import Document, Hit, Leak, ScanError
@@ -24,13 +24,6 @@ KEY = bytes(range(32))
 @pytest.fixture
 def settings(tracker_home: Path) -> Settings:
     return Settings.from_env()
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Engine:
-    engine = open_database(settings.database_url)
-    yield engine
-    engine.dispose()
 
 
 def _register(engine: Engine, settings: Settings, leak: SyntheticLeak, name: str = "demo",

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
 from tracker import store
@@ -99,50 +100,33 @@ def test_missing_key_is_a_clear_error(tmp_path: Path) -> None:
 
 # --- database --------------------------------------------------------------------------------
 
-def test_migrations_create_the_models_schema(db_url: str) -> None:
-    engine = open_database(db_url)
+def _core_only(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Compare the core tables only (later revisions own the others)."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return getattr(table, "name", name) in CORE_TABLES
+
+
+def test_migrations_create_the_models_schema(engine: Engine, db_url: str) -> None:
     open_database(db_url).dispose()  # a second open is a no-op upgrade
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diffs = [d for d in compare_metadata(context, SQLModel.metadata) if _core_diff(d)]
-        assert diffs == []
-        assert CORE_TABLES <= set(sa.inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": _core_only})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    assert CORE_TABLES <= set(sa.inspect(engine).get_table_names())
 
 
-def _core_diff(diff: object) -> bool:
-    """Keep differences about the core tables (other revisions own other tables)."""
-    items = diff if isinstance(diff, list) else [diff]
-    for item in items:
-        for part in item if isinstance(item, tuple) else (item,):
-            table = getattr(part, "table", None) if not isinstance(part, sa.Table) else part
-            name = getattr(table, "name", None)
-            if name in CORE_TABLES:
-                return True
-    return False
+def test_sqlite_runs_with_wal_and_foreign_keys(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+    with pytest.raises(sa.exc.IntegrityError), session_scope(engine) as session:
+        session.add(Hit(leak_id=999, document_id=999, score=1.0, n_records=0))
 
 
-def test_sqlite_runs_with_wal_and_foreign_keys(sqlite_url: str) -> None:
-    engine = open_database(sqlite_url)
-    try:
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
-        with pytest.raises(sa.exc.IntegrityError), session_scope(engine) as session:
-            session.add(Hit(leak_id=999, document_id=999, score=1.0, n_records=0))
-    finally:
-        engine.dispose()
-
-
-def test_migrate_is_safe_to_repeat(sqlite_url: str) -> None:
-    engine = open_database(sqlite_url)
+def test_migrate_is_safe_to_repeat(engine: Engine) -> None:
     migrate(engine)
     migrate(engine, "head")
-    engine.dispose()
 
 
 # --- store -----------------------------------------------------------------------------------
@@ -153,106 +137,86 @@ def _leak(name: str = "demo") -> Leak:
                 index_path=f"indexes/{name}.idx", index_sha256="1" * 64, index_bytes=10)
 
 
-def test_document_upsert_moves_last_seen(db_url: str) -> None:
-    engine = open_database(db_url)
+def test_document_upsert_moves_last_seen(engine: Engine, db_url: str) -> None:
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
-    try:
-        with session_scope(engine) as s:
-            doc, created = store.record_document(s, source="a", sha256="f" * 64, size=3, content_type=None,
-                                                 kind=None, now=t0)
-            assert created
-        with session_scope(engine) as s:
-            again, created = store.record_document(s, source="a", sha256="f" * 64, size=3,
-                                                   content_type="text/csv", kind="csv", now=t0 + timedelta(days=1))
-            assert not created and again.id == doc.id
-        with session_scope(engine) as s:
-            rows = s.exec(select(Document)).all()
+    with session_scope(engine) as s:
+        doc, created = store.record_document(s, source="a", sha256="f" * 64, size=3, content_type=None,
+                                             kind=None, now=t0)
+        assert created
+    with session_scope(engine) as s:
+        again, created = store.record_document(s, source="a", sha256="f" * 64, size=3,
+                                               content_type="text/csv", kind="csv", now=t0 + timedelta(days=1))
+        assert not created and again.id == doc.id
+    with session_scope(engine) as s:
+        rows = s.exec(select(Document)).all()
+    assert len(rows) == 1
+    assert rows[0].first_seen == t0 and rows[0].last_seen == t0 + timedelta(days=1)
+    assert rows[0].content_type == "text/csv" and rows[0].first_seen.tzinfo is not None
+
+
+def test_hit_upsert_updates_without_duplicates_and_keeps_status(engine: Engine, db_url: str) -> None:
+    with session_scope(engine) as s:
+        leak = _leak()
+        s.add(leak)
+        s.flush()
+        doc, _ = store.record_document(s, source="a", sha256="e" * 64, size=1, content_type=None, kind=None)
+        hit, created = store.record_hit(s, leak_id=leak.id, document_id=doc.id,
+                                        data=store.HitData(0.9, [1, 2], {"Last Name": {"records": 2}}, []))
+        assert created and hit.status == "new" and hit.n_records == 2
+        hit.status = "confirmed"
+    with session_scope(engine) as s:
+        again, created = store.record_hit(s, leak_id=leak.id, document_id=doc.id,
+                                          data=store.HitData(0.95, [1, 2, 3], {}, []))
+        assert not created and again.id == hit.id
+    with session_scope(engine) as s:
+        rows = store.list_hits(s)
         assert len(rows) == 1
-        assert rows[0].first_seen == t0 and rows[0].last_seen == t0 + timedelta(days=1)
-        assert rows[0].content_type == "text/csv" and rows[0].first_seen.tzinfo is not None
-    finally:
-        engine.dispose()
+        stored, stored_leak, stored_doc = rows[0]
+        assert stored.record_ids == [1, 2, 3] and stored.n_records == 3 and stored.score == 0.95
+        assert stored.status == "confirmed" and stored_leak.name == "demo" and stored_doc.source == "a"
+        assert store.count_hits(s, leak.id) == 1
+        assert store.list_hits(s, status="new") == []
+        assert store.get_hit(s, hit.id)[0].id == hit.id
+        with pytest.raises(NotFoundError):
+            store.get_hit(s, 12345)
+        assert store.delete_leak(s, store.require_leak(s, "demo")) == 1
+    with session_scope(engine) as s:
+        assert store.list_hits(s) == [] and store.list_leaks(s) == []
 
 
-def test_hit_upsert_updates_without_duplicates_and_keeps_status(db_url: str) -> None:
-    engine = open_database(db_url)
-    try:
-        with session_scope(engine) as s:
-            leak = _leak()
-            s.add(leak)
-            s.flush()
-            doc, _ = store.record_document(s, source="a", sha256="e" * 64, size=1, content_type=None, kind=None)
-            hit, created = store.record_hit(s, leak_id=leak.id, document_id=doc.id,
-                                            data=store.HitData(0.9, [1, 2], {"Last Name": {"records": 2}}, []))
-            assert created and hit.status == "new" and hit.n_records == 2
-            hit.status = "confirmed"
-        with session_scope(engine) as s:
-            again, created = store.record_hit(s, leak_id=leak.id, document_id=doc.id,
-                                              data=store.HitData(0.95, [1, 2, 3], {}, []))
-            assert not created and again.id == hit.id
-        with session_scope(engine) as s:
-            rows = store.list_hits(s)
-            assert len(rows) == 1
-            stored, stored_leak, stored_doc = rows[0]
-            assert stored.record_ids == [1, 2, 3] and stored.n_records == 3 and stored.score == 0.95
-            assert stored.status == "confirmed" and stored_leak.name == "demo" and stored_doc.source == "a"
-            assert store.count_hits(s, leak.id) == 1
-            assert store.list_hits(s, status="new") == []
-            assert store.get_hit(s, hit.id)[0].id == hit.id
-            with pytest.raises(NotFoundError):
-                store.get_hit(s, 12345)
-            assert store.delete_leak(s, store.require_leak(s, "demo")) == 1
-        with session_scope(engine) as s:
-            assert store.list_hits(s) == [] and store.list_leaks(s) == []
-    finally:
-        engine.dispose()
+def test_unknown_leak_names_the_known_ones(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        s.add(_leak("alpha"))
+    with session_scope(engine) as s, pytest.raises(NotFoundError, match="alpha"):
+        store.require_leak(s, "beta")
 
 
-def test_unknown_leak_names_the_known_ones(sqlite_url: str) -> None:
-    engine = open_database(sqlite_url)
-    try:
-        with session_scope(engine) as s:
-            s.add(_leak("alpha"))
-        with session_scope(engine) as s, pytest.raises(NotFoundError, match="alpha"):
-            store.require_leak(s, "beta")
-    finally:
-        engine.dispose()
-
-
-def test_insert_race_falls_back_to_the_other_row(db_url: str) -> None:
+def test_insert_race_falls_back_to_the_other_row(engine: Engine, db_url: str) -> None:
     """A row another process inserts between our look-up and our insert is returned, not an error."""
-    engine = open_database(db_url)
     looked: list[bool] = []
-    try:
-        with session_scope(engine) as s:
-            def find() -> Document | None:
-                if not looked:  # the first look-up happens before the other process inserts
-                    looked.append(True)
-                    return None
-                return s.exec(select(Document).where(Document.source == "x")).first()
+    with session_scope(engine) as s:
+        def find() -> Document | None:
+            if not looked:  # the first look-up happens before the other process inserts
+                looked.append(True)
+                return None
+            return s.exec(select(Document).where(Document.source == "x")).first()
 
-            def make() -> Document:
-                with session_scope(engine) as other:  # the other process wins the race
-                    other.add(Document(source="x", sha256="a", size=1))
-                return Document(source="x", sha256="a", size=1)
+        def make() -> Document:
+            with session_scope(engine) as other:  # the other process wins the race
+                other.add(Document(source="x", sha256="a", size=1))
+            return Document(source="x", sha256="a", size=1)
 
-            row, created = store._get_or_insert(s, find, make)
-            assert not created and row.id is not None
-            s.add(Document(source="y", sha256="b", size=2))  # the outer transaction is still usable
-        with session_scope(engine) as s:
-            assert sorted(d.source for d in s.exec(select(Document))) == ["x", "y"]
-    finally:
-        engine.dispose()
+        row, created = store._get_or_insert(s, find, make)
+        assert not created and row.id is not None
+        s.add(Document(source="y", sha256="b", size=2))  # the outer transaction is still usable
+    with session_scope(engine) as s:
+        assert sorted(d.source for d in s.exec(select(Document))) == ["x", "y"]
 
 
-def test_a_failed_transaction_leaves_no_row(db_url: str) -> None:
+def test_a_failed_transaction_leaves_no_row(engine: Engine, db_url: str) -> None:
     """Rows written through savepoints go away with the transaction (SQLite driver quirk guarded)."""
-    engine = open_database(db_url)
-    try:
-        with pytest.raises(RuntimeError), session_scope(engine) as s:
-            store.record_document(s, source="z", sha256="c", size=1, content_type=None, kind=None)
-            raise RuntimeError("boom")
-        with session_scope(engine) as s:
-            assert s.exec(select(Document)).all() == []
-    finally:
-        engine.dispose()
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        store.record_document(s, source="z", sha256="c", size=1, content_type=None, kind=None)
+        raise RuntimeError("boom")
+    with session_scope(engine) as s:
+        assert s.exec(select(Document)).all() == []

@@ -60,7 +60,7 @@ def _run(scanner: Scanner, jobs: list[str | Path]) -> Iterator[ScanResult]:
     """Scan each job, with a progress bar on stderr when it is a terminal and there is more than one."""
     show = sys.stderr.isatty() and len(jobs) >= _PROGRESS_MIN_DOCUMENTS
     progress = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=err(), transient=True) if show else None
+                        console=err(), transient=True, redirect_stdout=False) if show else None
     with progress or nullcontext():
         task = progress.add_task("scan", total=len(jobs)) if progress else None
         for job in jobs:
