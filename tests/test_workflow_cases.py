@@ -243,3 +243,37 @@ def test_get_case_not_found_and_approval_needs_a_draft(session: Session) -> None
     with pytest.raises(UsageError, match="no unsent notice"):
         approve_notice(session, case, by="lead")
     assert session.get(Hit, hit.id).status == "confirmed"  # type: ignore[union-attr]
+
+
+def test_schema_and_append_only_log_on_every_backend(db_url: str) -> None:
+    """Migration 0003 matches the models and its triggers guard the log on SQLite and PostgreSQL."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from tracker.db import open_database, session_scope
+    from tracker.workflow import models as workflow_models
+
+    engine = open_database(db_url)
+    try:
+        mine = {t.name for t in SQLModel.metadata.sorted_tables if t.name in {
+            m.__tablename__ for m in (workflow_models.Incident, workflow_models.IncidentLocation,
+                                      workflow_models.LocationHit, workflow_models.DocumentSketch,
+                                      workflow_models.Case, workflow_models.Notice, workflow_models.RemovalCheck,
+                                      workflow_models.AuditLog)}}
+        assert len(mine) == 8
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                    SQLModel.metadata)
+        about_mine = [d for d in diff if any(name in repr(d) for name in mine)]
+        assert about_mine == []
+        with session_scope(engine) as s:
+            hit = add_hit(s, add_leak(s), "https://example.net/pg")
+            confirm_hit(s, hit.id, actor="ana", settings=SETTINGS)
+        for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as connection:
+                connection.execute(sa.text(statement))
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one() == 4
+    finally:
+        engine.dispose()
