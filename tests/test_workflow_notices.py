@@ -20,7 +20,7 @@ from workflow_support import (
 )
 
 from tracker.db import open_database, session_scope
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, UsageError
 from tracker.keyfile import open_keyer
 from tracker.leaks import add_leak as register_leak
 from tracker.models import Hit, Leak
@@ -138,6 +138,12 @@ def test_drafting_needs_a_sender(session: Session) -> None:
     case = _case(session, "https://example.org/y")
     with pytest.raises(ConfigError, match="sender_name, sender_email, organisation not set"):
         draft_notice(session, case, workflow_settings(sender_name="", sender_email="", organisation=""), actor="a")
+
+
+def test_local_files_get_no_notice(session: Session) -> None:
+    case = _case(session, "/srv/drop-folder/leak.csv")
+    with pytest.raises(UsageError, match="not a web location"):
+        draft_notice(session, case, SETTINGS, actor="ana")
 
 
 def test_line_spans() -> None:

@@ -220,6 +220,7 @@ def test_resolve_offline_falls_back_to_delisting() -> None:
     assert [r.name for r in chain] == ["Google Search"]
     archive = resolve_chain("https://web.archive.org/web/2024/https://x.example/", workflow_settings(), None)
     assert [r.name for r in archive] == ["Internet Archive"]
+    assert resolve_chain("/srv/drop/leak.csv", workflow_settings(), None) == []
 
 
 def test_cloudflare_network_becomes_the_cdn_entry(site: LocalServer) -> None:

@@ -89,6 +89,8 @@ def set_recipient_chain(
     session: Session, case: Case, chain: list[Recipient], *, actor: str, at: datetime | None = None
 ) -> None:
     """Store the escalation chain and address the case to its first recipient."""
+    if not chain and not case.host:
+        raise UsageError(f"case {case.id}: {case.url} is not a web location; there is no one to send a notice to")
     if not chain:
         raise UsageError(f"case {case.id}: no recipient found for {case.url}; add one under "
                          f'[workflow.recipients."{case.host}"] in tracker.toml')

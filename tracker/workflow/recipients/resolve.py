@@ -43,6 +43,8 @@ def _cdn_aware(found: Recipient) -> Recipient:
 def resolve_chain(url: str, settings: WorkflowSettings, client: HttpClient | None = None) -> list[Recipient]:
     """The recipients for ``url``, first to ask first; network lookups only with a client."""
     host = url_host(url)
+    if not host:
+        return []  # a local file or drop-folder item: there is nobody to ask
     chain: list[Recipient] = []
     override = _override(host, settings.overrides)
     if override:
