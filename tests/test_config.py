@@ -157,6 +157,8 @@ def test_http_defaults_keep_private_addresses_refused(tmp_path: Path) -> None:
     ('[monitor]\nmax_workers = 0\n', "monitor.max_workers = 0: expected a whole number >= 1"),
     ('[tracker]\nhome = "x"\n', "tracker: unknown top-level key; allowed: [http], [monitor], [[sources]]"),
     ('sources = 3\n', "sources = 3: expected [[sources]] tables"),
+    ('[workflow]\nsender_nam = "x"\n', "workflow.sender_nam"),
+    ('[monitor]\nworkflow_interval = "soon"\n', 'monitor.workflow_interval = "soon"'),
     ('[[sources]\n', "not valid TOML"),
 ])
 def test_errors_name_key_value_and_allowed(tmp_path: Path, text: str, expected: str) -> None:

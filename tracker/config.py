@@ -58,6 +58,7 @@ class MonitorSettings:
     misfire_grace_time: float | None = None  # seconds a late run may still start; None = the source's interval
     max_workers: int = 4             # sources that may run at the same time
     stale_factor: float = 3.0        # flag a source not run for stale_factor * interval (+ 5 min)
+    workflow_interval: float = 900.0  # seconds between takedown-workflow runs under `tracker run`; 0 = off
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,8 @@ def parse_monitor(table: object) -> MonitorSettings:
         name = f"monitor.{key}"
         if key == "misfire_grace_time":
             values[key] = parse_duration(value, name)
+        elif key == "workflow_interval":
+            values[key] = parse_duration(value, name, allow_zero=True)
         elif key == "stale_factor":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
                 raise ConfigError(f"{name} = {_show(value)}: expected a number >= 1")

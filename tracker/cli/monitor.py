@@ -83,6 +83,12 @@ def _print_report(report: RunReport) -> None:
                 highlight=False)
 
 
+def _print_workflow(report: dict[str, object]) -> None:
+    stamp = utcnow().strftime("%H:%M:%S")
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.items())
+    err().print(f"[{stamp}] takedown workflow: {counts}", markup=False, highlight=False)
+
+
 def _monitor(ctx: typer.Context, config: TrackerConfig, *, quiet: bool = False) -> Any:
     from tracker.monitor.service import Monitor
 
@@ -118,7 +124,7 @@ def run(
         n = len(config.enabled_sources)
         err().print(f"tracker run: {n} source(s), {monitor.n_leaks} leak(s); stop with Ctrl-C or SIGTERM",
                     markup=False, highlight=False)
-        code = MonitorScheduler(monitor).run_forever()
+        code = MonitorScheduler(monitor, on_workflow=_print_workflow).run_forever()
         err().print("tracker run: stopped cleanly", markup=False, highlight=False)
         raise typer.Exit(code)
 

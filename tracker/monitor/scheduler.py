@@ -28,7 +28,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from tracker.config import SourceConfig
+from tracker.config import SourceConfig, default_jitter
 from tracker.db import session_scope
 from tracker.models import utcnow
 from tracker.monitor import state as store
@@ -69,10 +69,17 @@ def stop_on_signals(on_stop: Callable[[], None]) -> Iterator[threading.Event]:
 
 
 class MonitorScheduler:
-    """The scheduler around one ``Monitor``: a job per enabled source."""
+    """The scheduler around one ``Monitor``: a job per enabled source, plus the takedown workflow.
 
-    def __init__(self, monitor: Monitor) -> None:
+    The workflow job (``tracker.workflow.jobs.workflow_job``: deadlines, reminders, removal
+    re-checks) runs every ``[monitor] workflow_interval`` (default 15 minutes, 0 = off), first
+    one minute after start (or one interval, if shorter).
+    """
+
+    def __init__(self, monitor: Monitor,
+                 on_workflow: Callable[[dict[str, object]], None] | None = None) -> None:
         self.monitor = monitor
+        self.on_workflow = on_workflow
         settings = monitor.config.monitor
         self.scheduler = BlockingScheduler(
             timezone=UTC,
@@ -97,7 +104,27 @@ class MonitorScheduler:
                 replace_existing=True,
             )
             planned.append((cfg, first))
+        every = self.monitor.config.monitor.workflow_interval
+        if every:
+            self.scheduler.add_job(
+                self._run_workflow, IntervalTrigger(seconds=every, jitter=default_jitter(every), timezone=UTC),
+                id="workflow", name="takedown workflow", next_run_time=now + timedelta(seconds=min(every, 60)),
+                max_instances=1, coalesce=True, misfire_grace_time=int(max(1, every)), replace_existing=True,
+            )
         return planned
+
+    def _run_workflow(self) -> None:
+        if self.stop.is_set():
+            return
+        from tracker.workflow.jobs import workflow_job
+
+        try:
+            report = workflow_job(self.monitor.engine, self.monitor.settings, config_path=self.monitor.config.path)
+        except Exception:  # a workflow failure must not stop the monitoring
+            log.exception("takedown workflow run failed")
+            return
+        if self.on_workflow is not None:
+            self.on_workflow(report)
 
     def _run_job(self, name: str) -> None:
         if self.stop.is_set():
@@ -116,8 +143,8 @@ class MonitorScheduler:
     def run_forever(self) -> int:
         """Block until SIGINT/SIGTERM; 0 after a clean stop."""
         planned = self.add_jobs()
-        if not planned:
-            log.warning("no enabled source in the configuration: nothing to run")
+        if not self.scheduler.get_jobs():
+            log.warning("no enabled source and no workflow job in the configuration: nothing to run")
             return 0
         for cfg, first in planned:
             log.info("source %s (%s): every %ss, first run at %s", cfg.name, cfg.kind, cfg.interval,
