@@ -5,7 +5,14 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from monitor_support import counts, paste_site_config, simulated_site, wait_for, write_config
+from monitor_support import (
+    counts,
+    paste_site_config,
+    simulated_site,
+    wait_for,
+    write_config,
+)
+
 from tracker.config import load_config
 from tracker.monitor.scheduler import MonitorScheduler
 from tracker.monitor.service import Monitor
