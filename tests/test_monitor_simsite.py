@@ -18,7 +18,7 @@ from monitor_support import simulated_site
 from sources.base import source_class
 from sources.context import MemoryContext
 from sources.http import HttpSettings, build_client
-from tracker.simsite import SimSite, list_pastes, paste_key, publish
+from tracker.simsite import SimSite, config_for, list_pastes, paste_key, publish
 
 
 @pytest.fixture
@@ -126,3 +126,13 @@ def test_command_line_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "tracker.simsite", "--host", "10.0.0.1", "--dir", str(tmp_path)],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "loopback" in bad.stderr
+
+
+def test_config_for_is_a_valid_config(tmp_path: Path) -> None:
+    from tracker.config import load_config
+
+    path = tmp_path / "tracker.toml"
+    path.write_text(config_for("http://127.0.0.1:8765"), encoding="utf-8")
+    [src] = load_config(path).sources
+    assert (src.name, src.kind, src.interval) == ("simsite", "paste-site", 60.0)
+    assert src.options.raw_url == "http://127.0.0.1:8765/raw/{id}"

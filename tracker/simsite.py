@@ -93,6 +93,19 @@ def publish(directory: Path, key: str, content: bytes | str, suffix: str = ".txt
     return final
 
 
+def config_for(site_url: str, name: str = "simsite", interval: str = "1m") -> str:
+    """A ``tracker.toml`` watching this site's archive as a ``paste-site`` source (demo, docs).
+
+    Loopback addresses are allowed in it: the simulated site is on 127.0.0.1.
+    """
+    return (
+        "[http]\nallow_private_addresses = true   # the simulated site is on 127.0.0.1\n\n"
+        f'[[sources]]\nname = "{name}"\nkind = "paste-site"\ninterval = "{interval}"\n'
+        f'listing_url = "{site_url}/archive"\nitem_selector = "a.paste"\n'
+        f'raw_url = "{site_url}/raw/{{id}}"\npage_url = "{site_url}/view/{{id}}"\n'
+    )
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _SimServer
     server_version = "simsite/1"
