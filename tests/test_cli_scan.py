@@ -43,7 +43,7 @@ def test_scan_json_lines_for_files_and_folders(cli, demo: SyntheticLeak, tmp_pat
     assert verdicts == {"single.csv": ("hit", [4, 5]), "a.csv": ("hit", [1, 2, 3]), "b.html": ("hit", [11]),
                         "c.txt": ("clean", [])}
     assert all(r["leak"] == "demo" and len(r["sha256"]) == 64 and 0 <= r["score"] <= 1 for r in lines)
-    assert "scanned 4 document(s) against 1 leak(s): 3 hit(s), 0 error(s)" in result.stderr
+    assert "scanned 4 document(s) against 1 leak(s): 3 hit(s), 0 document(s) not scanned" in result.stderr
 
 
 def test_rescan_keeps_one_hit_per_document(cli, demo: SyntheticLeak, tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_bad_documents_print_error_lines_and_exit_3(cli, demo: SyntheticLeak, tm
     lines = _lines(result.stdout)
     assert [r["verdict"] for r in lines] == ["error", "error", "hit"]
     assert all(r["error"] for r in lines[:2]) and "error" not in lines[2]
-    assert "2 error(s)" in result.stderr
+    assert "2 document(s) not scanned" in result.stderr
 
 
 def test_fail_on_hit_exit_code_and_table_output(cli, demo: SyntheticLeak, tmp_path: Path) -> None:

@@ -162,3 +162,16 @@ def test_iter_files_is_sorted_and_recursive(tmp_path: Path) -> None:
 def test_is_url() -> None:
     assert is_url("https://example.org/x") and is_url("HTTP://example.org")
     assert not is_url("/tmp/file") and not is_url("ftp://example.org/x") and not is_url("http:/x")
+
+
+def test_a_crash_inside_extraction_is_an_error_result_without_its_message(
+        engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracker.pipeline
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise ValueError("Zvaikvo 02.03.1987")
+
+    _register(engine, settings, synthetic_leak)
+    monkeypatch.setattr(tracker.pipeline, "extract", crash)
+    [result] = _scanner(engine, settings).scan_bytes("doc", b"anything")
+    assert result.verdict == "error" and result.error == "internal error while reading the document (ValueError)"

@@ -174,7 +174,7 @@ def add_leak(
                     setattr(row, key, value)
             session.add(row)
     except BaseException:
-        if relative != old_path:
+        if relative != old_path and not _index_in_use(engine, relative):
             target.unlink(missing_ok=True)
         raise
     if old_path is not None and old_path != relative:
@@ -183,6 +183,19 @@ def add_leak(
     log.info("leak %s %s: %d records, %d columns, index %d bytes", name, status, row.n_records,
              len(row.columns), row.index_bytes)
     return AddOutcome(row, status, list(table.decisions))
+
+
+def _index_in_use(engine: Engine, relative: str) -> bool:
+    """Whether a committed leak row points at ``relative`` (a concurrent add of the same file).
+
+    When the database cannot tell, the file is kept: an unreferenced index file is harmless,
+    a row without its file is not.
+    """
+    try:
+        with session_scope(engine) as session:
+            return any(leak.index_path == relative for leak in store.list_leaks(session))
+    except Exception:
+        return True
 
 
 def _fsync_folder(folder: Path) -> None:

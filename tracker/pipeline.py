@@ -29,7 +29,7 @@ from fingerprints.keyed import Keyer
 from fingerprints.matcher import DocumentMatch, Matcher, RecordMatch, mask
 from tracker import store
 from tracker.db import session_scope
-from tracker.errors import ConfigError, StorageError
+from tracker.errors import ConfigError, StorageError, TrackerError
 from tracker.extract import Limits, extract
 from tracker.fetch import FetchFailed, UrlFetcher
 from tracker.leaks import load_index
@@ -155,9 +155,13 @@ class Scanner:
             for problem in extracted.errors:
                 log.warning("%s: part skipped: %s", source, problem)
             matches = [(leak, leak.matcher.match_parts(texts)) for leak in self.leaks]
-        except Exception as exc:  # one bad document must not stop the run
+        except TrackerError as exc:  # unsupported, broken or over-limit: the message says which
             log.debug("scan of %s failed", source, exc_info=True)
-            return self.errors(source, str(exc) or exc.__class__.__name__, sha256)
+            return self.errors(source, str(exc), sha256)
+        except Exception as exc:  # a bug must not stop the run; its message could quote content
+            log.debug("scan of %s failed", source, exc_info=True)
+            return self.errors(source, f"internal error while reading the document ({exc.__class__.__name__})",
+                               sha256)
         try:
             with session_scope(self.engine) as session:
                 document, _ = store.record_document(

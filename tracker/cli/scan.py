@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -82,10 +81,6 @@ def scan(
     json_: JsonOption = False,
     fail_on_hit: Annotated[bool, typer.Option("--fail-on-hit", help=f"Exit {EXIT_HITS} when anything is found.")]
     = False,
-    allow_private_addresses: Annotated[bool, typer.Option(
-        "--allow-private-addresses", hidden=True,
-        help="Let URLs reach loopback/private addresses (tests only); also TRACKER_ALLOW_PRIVATE_ADDRESSES=1.")]
-    = False,
     key_file: KeyFileOption = None,
 ) -> None:
     """Scan documents for registered leaks; store what is found as hits.
@@ -103,24 +98,27 @@ def scan(
         chosen = [store.require_leak(session, name) for name in leak] if leak else store.list_leaks(session)
     if not chosen:
         raise UsageError("no leaks registered yet; add one first: tracker leak add FILE --name NAME")
-    http = HttpSettings(allow_private_addresses=allow_private_addresses or state.settings.allow_private_addresses)
-    counts = {"hit": 0, "clean": 0, "error": 0}
+    # Loopback and private addresses stay refused unless TRACKER_ALLOW_PRIVATE_ADDRESSES=1 (tests).
+    http = HttpSettings(allow_private_addresses=state.settings.allow_private_addresses)
+    n_hits, errored = 0, set()
     rows: list[ScanResult] = []
     with UrlFetcher(http) as fetcher, Scanner(engine, chosen, state.keyer(key_file), settings=state.settings,
                                               fetcher=fetcher) as scanner:
         for result in _run(scanner, jobs):
-            counts[result.verdict] += 1
+            n_hits += result.verdict == "hit"
+            if result.verdict == "error":
+                errored.add(result.source)
             if json_:
                 print_json(result.to_json())
             else:
                 rows.append(result)
     if not json_:
         _print_table(rows)
-    err().print(f"scanned {len(jobs)} document(s) against {len(chosen)} leak(s): {counts['hit']} hit(s), "
-                f"{counts['error']} error(s)", highlight=False)
-    if fail_on_hit and counts["hit"]:
+    err().print(f"scanned {len(jobs)} document(s) against {len(chosen)} leak(s): {n_hits} hit(s), "
+                f"{len(errored)} document(s) not scanned", highlight=False)
+    if fail_on_hit and n_hits:
         raise typer.Exit(EXIT_HITS)
-    if counts["error"]:
+    if errored:
         raise typer.Exit(EXIT_SCAN_ERRORS)
 
 
