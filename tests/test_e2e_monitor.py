@@ -79,6 +79,12 @@ def test_repost_published_while_running_is_found_within_one_interval(tracker_hom
             assert value not in output
     assert counts(sqlite_url)["hits"] == 3
     assert scalar(sqlite_url, "SELECT count(*) FROM source_runs WHERE status NOT IN ('ok', 'interrupted')") == 0
+    # nothing the monitor wrote (database, WAL, logs) holds a leaked value
+    leaked = [v.encode() for v in synthetic_leak.leaked_strings()]
+    for path in [*tracker_home.rglob("*"), log]:
+        if path.is_file():
+            data = path.read_bytes()
+            assert not [v for v in leaked if v in data], path
 
 
 def publish_batch(site: SimSite, leak, n_reposts: int, n_clean: int) -> int:  # type: ignore[no-untyped-def]
