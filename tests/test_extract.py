@@ -364,3 +364,10 @@ def test_json_map_of_records_keeps_keys() -> None:
     document = {p.first: {"last": p.last, "dob": p.dob.isoformat()} for p in PEOPLE[:3]}
     assert only_part(extract(json.dumps(document).encode())).text == tsv(
         [[p.first, p.last, p.dob.isoformat()] for p in PEOPLE[:3]])
+
+
+def test_utf8_cut_mid_character_or_with_a_few_bad_bytes_stays_utf8() -> None:
+    text = " ".join(f"{p.first} {p.last}" for p in PEOPLE) * 5
+    assert only_part(extract((text + "é").encode()[:-1])).text == text
+    mixed = text.encode() + b" caf\xe9 " + text.encode()
+    assert only_part(extract(mixed)).text == text + " caf\ufffd " + text

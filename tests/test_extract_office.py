@@ -68,3 +68,25 @@ def test_docx_bomb_is_caught() -> None:
         extract(zip_bytes(members), "bomb.docx")
     with pytest.raises(LimitExceeded, match="max_total_bytes"):
         extract(zip_bytes(members), "bomb.docx", limits=Limits(max_ratio=1e9, max_total_bytes=2**20))
+
+
+def test_xml_records_by_elements_and_by_attributes() -> None:
+    elements = "".join(f"\n  <person>\n    <name>{p.first} {p.last}</name>\n    <dob>{p.dob.isoformat()}</dob>\n"
+                       f"    <id>{p.id}</id>\n  </person>" for p in PEOPLE)
+    data = f'<?xml version="1.0" encoding="UTF-8"?>\n<people source="dump" n="3">{elements}\n</people>'.encode()
+    expected = [f"{p.first} {p.last}\t{p.dob.isoformat()}\t{p.id}" for p in PEOPLE]
+    assert extract(data, "people.xml") == Extracted("xml", [Part("", "xml", "\n".join(["dump\t3", *expected]))], [])
+    attributes = "".join(f'<person name="{p.first} {p.last}" dob="{p.dob.isoformat()}" id="{p.id}"/>' for p in PEOPLE)
+    assert extract(f"<people>{attributes}</people>".encode()).parts == [Part("", "xml", "\n".join(expected))]
+
+
+def test_broken_or_dtd_xml_is_read_as_text() -> None:
+    broken = b"<people><person><name>Kalo</name></person>"
+    assert extract(broken, "x.xml").parts == [Part("", "text", broken.decode())]
+    dtd = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;&a;</d>'
+    assert extract(dtd, content_type="application/xml").parts == [Part("", "text", dtd.decode())]
+
+
+def test_xml_cell_with_one_attribute() -> None:
+    data = b'<?xml version="1.0"?><r><p><name>Kalo</name><dob format="iso">1990-01-02</dob><id value="X1"/></p></r>'
+    assert extract(data).parts == [Part("", "xml", "Kalo\tiso 1990-01-02\tX1")]

@@ -44,13 +44,16 @@ _OPENDOCUMENT_KINDS = {b"application/vnd.oasis.opendocument.spreadsheet": "ods",
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _JSON_TYPES = {"application/json", "text/json", "application/x-ndjson", "application/ndjson",
                "application/jsonl", "application/x-jsonlines", "application/json-seq"}
+_XML_TYPES = {"application/xml", "text/xml"}
 _CSV_TYPES = {"text/csv", "application/csv", "text/x-csv", "text/comma-separated-values",
               "text/tab-separated-values"}
 _EXTENSIONS = {
     "html": "html", "htm": "html", "xhtml": "html", "shtml": "html",
     "json": "json", "jsonl": "json", "ndjson": "json", "geojson": "json",
     "csv": "csv", "tsv": "csv", "tab": "csv", "psv": "csv",
+    "xml": "xml", "rss": "xml", "atom": "xml",
 }
+_XHTML_SNIFF = re.compile(r"<(?:!doctype\s+html|html)\b", re.IGNORECASE)
 _HTML_SNIFF = re.compile(
     r"<(?:!doctype\s+html|html|head|body|meta|title|table|div|p|br|span|a\s|ul|ol|li|tr|td|h[1-6]|form|script)\b",
     re.IGNORECASE)
@@ -120,7 +123,7 @@ def zip_kind(data: bytes, name: str = "") -> str:
 
 
 def declared_kind(name: str, content_type: str | None) -> str | None:
-    """The text kind (html, json, csv) that the Content-Type, else the extension, claims."""
+    """The text kind (html, json, csv, xml) that the Content-Type, else the extension, claims."""
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     if mime in _HTML_TYPES:
         return "html"
@@ -128,16 +131,20 @@ def declared_kind(name: str, content_type: str | None) -> str | None:
         return "json"
     if mime in _CSV_TYPES:
         return "csv"
+    if mime in _XML_TYPES or mime.endswith("+xml"):
+        return "xml"
     return _EXTENSIONS.get(extension(name))
 
 
 def sniff_text_kind(text: str) -> str:
-    """Guess html, json, csv or text from the start of a decoded document."""
+    """Guess html, xml, json, csv or text from the start of a decoded document."""
     head = text[:4096].lstrip("\ufeff \t\r\n")
     if head.startswith(("{", "[")):
         return "json"
-    if head.startswith("<") and _HTML_SNIFF.search(head):
-        return "html"
+    if head.startswith("<?xml"):  # XHTML says so; other XML may well use tags like <title> or <p>
+        return "html" if _XHTML_SNIFF.search(head) else "xml"
+    if head.startswith("<"):
+        return "html" if _HTML_SNIFF.search(head) else "xml"
     if find_delimiter(text, strict=True) is not None:
         return "csv"
     return "text"

@@ -17,6 +17,7 @@ from tracker.extract.pdf import pdf_text
 from tracker.extract.sheets import sheet_texts
 from tracker.extract.tables import find_delimiter, rows_text
 from tracker.extract.text import charset_from_content_type, decode, normalize_newlines
+from tracker.extract.xmldoc import xml_text
 
 _ARCHIVES = frozenset({"zip", "tar", "gzip", "bz2", "xz"})
 _SHEETS = frozenset({"xlsx", "xlsb", "ods", "xls"})
@@ -91,8 +92,8 @@ class _DocumentReader:
 def read_text(kind: str, text: str, name: str = "") -> tuple[str, str]:
     """(kind, lines) of decoded text said or sniffed to be ``kind``.
 
-    Broken JSON and "CSV" without a consistent delimiter are read as plain text: re-posters
-    paste damaged files, and their text must still reach the matcher.
+    Broken JSON or XML and "CSV" without a consistent delimiter are read as plain text:
+    re-posters paste damaged files, and their text must still reach the matcher.
     """
     if kind == "html":
         return kind, html_text(text, name)
@@ -100,6 +101,11 @@ def read_text(kind: str, text: str, name: str = "") -> tuple[str, str]:
         try:
             return kind, json_text(parse_json(text))
         except (NotJson, RecursionError):
+            pass
+    if kind == "xml":
+        try:
+            return kind, xml_text(text, name)
+        except ExtractionError:  # not well-formed, or declares a DTD: its text as it is
             pass
     if kind == "csv":
         delimiter = find_delimiter(text)

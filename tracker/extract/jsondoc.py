@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from tracker.extract.cells import clean_cell, float_text
+
 _CONTAINERS = (dict, list)  # json.loads makes exactly these types, so type() tests suffice
-_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
 
 
 class NotJson(ValueError):
@@ -155,11 +156,11 @@ def _scalar(value: Any) -> str:
     """A JSON scalar as text: integral floats without ``.0``, ``null`` as an empty cell."""
     kind = type(value)
     if kind is str:
-        return value.strip() if value.isprintable() else value.translate(_CELL_SPACE).strip()
+        return clean_cell(value)
     if value is None:
         return ""
     if kind is bool:
         return "true" if value else "false"
     if kind is float:
-        return str(int(value)) if value.is_integer() else repr(value)
+        return float_text(value)
     return str(value)

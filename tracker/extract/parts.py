@@ -9,7 +9,7 @@ class Part:
     """One piece of readable text: the document itself, an archive member, or a sheet."""
 
     name: str  # "" for the document itself, member path for archive members ("a.zip/inner/x.csv")
-    kind: str  # "text" | "html" | "csv" | "xlsx" | "xlsb" | "xls" | "ods" | "pdf" | "json" | "docx" | "odt"
+    kind: str  # "text" | "html" | "csv" | "xlsx" | "xlsb" | "xls" | "ods" | "pdf" | "json" | "xml" | "docx" | "odt"
     text: str  # lines separated by "\n"; table rows are one line each with cells joined by "\t"
 
 

@@ -12,9 +12,8 @@ import io
 from python_calamine import CalamineWorkbook
 
 from tracker.errors import ExtractionError
+from tracker.extract.cells import clean_cell, float_text
 from tracker.extract.messages import reason, where
-
-_CELL_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
 
 
 def sheet_texts(data: bytes, kind: str, name: str = "") -> list[tuple[str, str]]:
@@ -42,11 +41,11 @@ def cell_text(value: object) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        return value.translate(_CELL_SPACE).strip()
+        return clean_cell(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return float_text(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()

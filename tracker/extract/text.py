@@ -57,8 +57,10 @@ def decode(data: bytes, declared: str | None = None, name: str = "") -> str:
         return _checked(_decode_with_nuls(data, name), name)
     try:
         return _checked(data.decode("utf-8"), name)
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        text = _mostly_utf8(data, exc)
+        if text is not None:
+            return _checked(text, name)
     for label in (declared, meta_charset(data) if declared is None else None):
         text = _try_declared(data, label)
         if text is not None:
@@ -71,6 +73,21 @@ def normalize_newlines(text: str) -> str:
     if "\r" not in text:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _mostly_utf8(data: bytes, error: UnicodeDecodeError) -> str | None:
+    """UTF-8 that is only cut mid-character at its end (a truncated download), or that holds
+    many valid multi-byte characters and only a few bad bytes (a page pasted together from two
+    encodings): decoding it as anything else would garble all of it to save a few characters."""
+    if error.start >= len(data) - 3 and error.reason == "unexpected end of data":
+        try:
+            return data[: error.start].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte_extra = len(data) - len(text)  # about the bytes beyond the first of each multi-byte char
+    return text if multibyte_extra >= 10 * bad else None
 
 
 def _try_declared(data: bytes, label: str | None) -> str | None:
