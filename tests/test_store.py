@@ -115,13 +115,15 @@ def test_migrations_create_the_models_schema(engine: Engine, db_url: str) -> Non
     assert CORE_TABLES <= set(sa.inspect(engine).get_table_names())
 
 
-def test_sqlite_runs_with_wal_and_foreign_keys(engine: Engine) -> None:
+def test_sqlite_runs_with_wal_and_foreign_keys(engine: Engine, tracker_home: Path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
     with pytest.raises(sa.exc.IntegrityError), session_scope(engine) as session:
         session.add(Hit(leak_id=999, document_id=999, score=1.0, n_records=0))
+    files = list(tracker_home.glob("tracker.sqlite3*"))
+    assert len(files) >= 2 and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)  # db, -wal, -shm
 
 
 def test_migrate_is_safe_to_repeat(engine: Engine) -> None:

@@ -9,6 +9,7 @@ can share one file; PostgreSQL (``postgresql+psycopg://...``) works the same way
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,17 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _create_private_file(path: Path) -> None:
+    """Create a missing SQLite file owner-only; SQLite gives its -wal/-shm files the same mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"cannot create the database file {path}: {exc.strerror or exc}") from exc
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` (no schema changes); SQLite files get their folder made."""
     try:
@@ -63,7 +75,7 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"database URL is not valid: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _create_private_file(Path(parsed.database))
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
