@@ -278,7 +278,7 @@ def test_styles() -> None:
 
 
 def test_paste_stream(tmp_path: Path) -> None:
-    header, rows = generate_leak(300, 9)
+    _, rows = generate_leak(300, 9)
     labels = paste_stream(tmp_path / "s", 9, 3.0, rows)
     files = sorted((tmp_path / "s" / "docs").iterdir())
     total = sum(f.stat().st_size for f in files)

@@ -285,7 +285,8 @@ def _register_child(home: Path, leak_csv: Path) -> dict[str, Any]:
     scanner.close()
     tracker.engine.dispose()
     rows = tracker.leak.n_records
-    return {"rows": rows, "seconds": round(tracker.register_seconds, 3), "cpu_seconds": round(tracker.register_cpu_seconds, 3),
+    return {"rows": rows, "seconds": round(tracker.register_seconds, 3),
+            "cpu_seconds": round(tracker.register_cpu_seconds, 3),
             "rows_per_s": round(rows / tracker.register_seconds, 1) if tracker.register_seconds else None,
             "index_bytes": tracker.leak.index_bytes,
             "index_bytes_per_row": round(tracker.leak.index_bytes / rows, 1) if rows else None,
@@ -380,7 +381,8 @@ def _main(argv: Sequence[str]) -> int:
     if argv[:1] == ["register"] and len(argv) == 3:
         print(json.dumps(_register_child(Path(argv[1]), Path(argv[2]))))
         return 0
-    sys.stderr.write("usage: python -m tracker.benchmark measure register HOME LEAK.csv (internal; use tracker bench)\n")
+    sys.stderr.write("usage: python -m tracker.benchmark measure register HOME LEAK.csv\n"
+                     "(internal to tracker bench, which runs registration in a child process)\n")
     return 2
 
 

@@ -63,7 +63,8 @@ def print_report(report: dict[str, Any], console: Console) -> None:
         t = report["throughput"]
         table = Table("measure", "value", title="Throughput (CPU time, one core)")
         table.add_row("paste stream", f"{t['megabytes']} MB in {t['documents']} documents")
-        table.add_row("pipeline (extract, match, store)", f"{t['pipeline_mb_per_s']} MB/s ({t['pipeline_cpu_seconds']} s)")
+        table.add_row("pipeline (extract, match, store)",
+                      f"{t['pipeline_mb_per_s']} MB/s ({t['pipeline_cpu_seconds']} s)")
         table.add_row("bare tokenizer re.findall", f"{t['regex_mb_per_s']} MB/s ({t['regex_cpu_seconds']} s)")
         verdict = "meets" if t["meets_target"] else "below"
         table.add_row("ratio pipeline / tokenizer", f"{t['ratio']} ({verdict} target {t['target_ratio']})")

@@ -40,7 +40,6 @@ from tracker.synth.people import (
 from tracker.synth.perturb import (
     CASES,
     DATE_FORMATS,
-    HEADERS,
     ID_FORMATS,
     LEAK_LAYOUT,
     PERTURBED_DATE_FORMATS,
@@ -62,6 +61,10 @@ from tracker.synth.render import (
 Doc = tuple[str, bytes, list[int]]  # file extension, content, 1-based leak record ids
 
 
+DEFAULT_PERTURB = Variation(date_formats=PERTURBED_DATE_FORMATS + ("us",), id_formats=tuple(ID_FORMATS),
+                            cases=tuple(CASES), strip_accents=0.3, typo=0.25, double_typo=0.2)
+
+
 @dataclass(frozen=True)
 class CorpusStyle:
     """What a generated corpus holds: documents per kind, sizes, and how hard rows are perturbed."""
@@ -71,9 +74,7 @@ class CorpusStyle:
     pdf_max_rows: int = 300  # PDFs are slow to make and to read; keep them smaller
     rename: float = 0.4  # chance a header of a column subset is respelled / translated
     keep_weak: float = 0.5  # chance a subset keeps each weak column (facility, status...)
-    perturb: Variation = Variation(
-        date_formats=PERTURBED_DATE_FORMATS + ("us",), id_formats=tuple(ID_FORMATS),
-        cases=tuple(CASES), strip_accents=0.3, typo=0.25, double_typo=0.2)
+    perturb: Variation = field(default_factory=lambda: DEFAULT_PERTURB)
 
     def only(self, kinds: Iterable[str]) -> CorpusStyle:
         """This style restricted to ``kinds`` (each kept at its count, at least one document)."""
@@ -321,8 +322,7 @@ _PROSE = (
     "Among those named in the list is {name} ({dob}), a {nationality} national detained at {facility}{anum_semi}.",
     "{name}, whose date of birth is recorded as {dob}, has been at {facility} since {book_in}{anum_paren}.",
     "Relatives of {name} (born {dob} in {country_title}) say {pronoun} was moved to {facility} last month.",
-    "We spoke with the family of {name}. According to the spreadsheet, {pronoun} was born on {dob}"
-    "{anum_listed}.",
+    "We spoke with the family of {name}. According to the spreadsheet, {pronoun} was born on {dob}{anum_listed}.",
     "The file lists {name} ({nationality}, DOB {dob}){anum_comma} at {facility}.",
 )
 
@@ -444,13 +444,17 @@ def _news_synthetic(ctx: _Context, rng: random.Random) -> Doc:
     first, last = (s.title() for s in outsider_name(rng))
     facilities = ", ".join(rng.sample(FACILITIES, 3))
     countries = sorted({p.country.title() for p in ctx.people})
+    some_countries = ", ".join(rng.sample(countries, min(3, len(countries))))
+    posted = DATE_FORMATS["long_nopad"](dt.date(2022, 11, rng.randint(1, 28)))
     paragraphs = [
-        f"An internal spreadsheet listing {ctx.n:,} people held at facilities including {facilities} was "
-        f"posted online on {DATE_FORMATS['long_nopad'](dt.date(2022, 11, rng.randint(1, 28)))}.",
-        f"The file gave names, dates of birth, nationalities such as {', '.join(rng.sample(countries, min(3, len(countries))))}"
-        f" and case details, according to {first} {last}, a spokesperson, who said it was removed within hours.",
-        f.paragraph(), f"Advocates said people whose asylum claims are pending face risks if the list reaches "
-        f"the governments they fled. {f.paragraph(2)}", f.paragraph(),
+        (f"An internal spreadsheet listing {ctx.n:,} people held at facilities including {facilities} was "
+         f"posted online on {posted}."),
+        (f"The file gave names, dates of birth, nationalities such as {some_countries} and case details, "
+         f"according to {first} {last}, a spokesperson, who said it was removed within hours."),
+        f.paragraph(),
+        (f"Advocates said people whose asylum claims are pending face risks if the list reaches the governments "
+         f"they fled. {f.paragraph(2)}"),
+        f.paragraph(),
     ]
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     page = textfill.html_page(rng, rng.choice(["Agency apologises for data leak", "News", "Leak exposes detainees"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import random
 
+# Word lists are written as prose (easier to read and extend than list literals).
 _WORDS = """the of and to in a is that for it as was with be by on not he this are or his from at which but
 have an they you were her she there been one all we their has would when if so no will more about up out
 who them some could what its into time only two may like then other than these over any new also after
@@ -36,13 +37,13 @@ committee meeting budget report quarterly minutes review approved session member
 project release version update server client database request response value default feature issue
 bug commit branch merge test build deploy config user account password token session cache queue
 recipe garden weather football season league match player coach score ticket travel hotel flight
-museum concert festival market price product shipping order customer review rating discount""".split()
+museum concert festival market price product shipping order customer review rating discount""".split()  # noqa: SIM905
 
 _SPANISH = """el la de que y en los se del las por un para con no una su al es lo como más pero sus le ya o
 este sí porque esta entre cuando muy sin sobre también me hasta hay donde quien desde todo nos durante
 todos uno les ni contra otros ese eso ante ellos e esto mí antes algunos qué unos yo otro otras otra él
 tanto esa estos mucho quienes nada muchos cual poco ella estar estas algunas algo nosotros comunidad
-reunión informe ciudad gobierno trabajo familia escuela mercado precio noticias""".split()
+reunión informe ciudad gobierno trabajo familia escuela mercado precio noticias""".split()  # noqa: SIM905
 
 _TLDS = ("com", "org", "net", "io", "dev", "info")
 _HOSTS = ("example", "acme", "globex", "initech", "umbrella", "hooli", "piedpiper", "vandelay", "wayne")
@@ -137,7 +138,8 @@ def log_text(rng: random.Random, lines: int) -> str:
     t = rng.randrange(10**6)
     for _ in range(lines):
         t += rng.randint(1, 90)
-        stamp = f"2023-{1 + t // 2_600_000 % 12:02d}-{1 + t // 86400 % 28:02d}T{t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d}Z"
+        stamp = (f"2023-{1 + t // 2_600_000 % 12:02d}-{1 + t // 86400 % 28:02d}"
+                 f"T{t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d}Z")
         if rng.random() < 0.5:
             path = "/".join(f.words(rng.randint(1, 3)))
             out.append(f'{f.ip()} - - [{stamp}] "GET /{path}?id={rng.randrange(10**5)} HTTP/1.1" '
