@@ -100,7 +100,7 @@ def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(tracker_home:
                                                                    tmp_path: Path) -> None:
     register_leak(app, synthetic_leak.path)
     with SimSite(pastes, delay=0.08) as site:
-        total = publish_batch(site, synthetic_leak, 10, 20)
+        total = publish_batch(site, synthetic_leak, 10, 12)
         write_config(tracker_home, paste_site_config(site.url, interval="1h"))
         proc = spawn_tracker(["run", "--once"], tracker_home, tmp_path / "killed.log")
         try:
@@ -131,7 +131,7 @@ def test_signal_mid_run_stops_cleanly(tracker_home: Path, sqlite_url: str, synth
                                       pastes: Path, tmp_path: Path, sig: int) -> None:
     register_leak(app, synthetic_leak.path)
     with SimSite(pastes, delay=0.1) as site:
-        total = publish_batch(site, synthetic_leak, 5, 15)
+        total = publish_batch(site, synthetic_leak, 5, 8)
         write_config(tracker_home, paste_site_config(site.url, interval="1h"))
         log = tmp_path / "run.log"
         proc = spawn_tracker(["run"], tracker_home, log)
