@@ -118,6 +118,11 @@ def plaintext_in_bytes(data: bytes, needles: Iterable[str]) -> list[str]:
 
 
 def plaintext_in_text(text: str, needles: Iterable[str]) -> list[str]:
-    """The needles found in ``text`` in any letter case, with or without accents."""
-    folded = fold(text)
-    return sorted(s for s in needles if fold(s) in folded)
+    """The needles found in ``text`` (e.g. a verdict as JSON) in any letter case, with or without accents.
+
+    No needle holds a quote, colon or bracket, so each one can only sit inside one piece of
+    ``text`` between those; JSON output repeats its pieces a lot, and searching the distinct
+    pieces keeps thousands of needles fast on a verdict of thousands of records.
+    """
+    pieces = "\x00".join(set(re.split(r'["{}\[\]:]', fold(text))))
+    return sorted(s for s in needles if fold(s) in pieces)

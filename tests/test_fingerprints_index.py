@@ -8,19 +8,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pytest
-
-from fingerprints.errors import ColumnError, IndexFormatError, KeyError_
-from fingerprints.index import LeakIndex, bigrams, build_index
-from fingerprints.keyed import Keyer
-from fingerprints.matcher import Matcher
-from fingerprints.normalize import fold
-from fingerprints.roles import Column, Role
 from fingerprints_support import (
     KEY,
     OTHER_KEY,
+    Leak,
     leak_columns,
     leaked_strings,
     plaintext_in_bytes,
@@ -28,17 +23,24 @@ from fingerprints_support import (
     table,
 )
 
+from fingerprints.errors import ColumnError, IndexFormatError, KeyError_
+from fingerprints.index import LeakIndex, bigrams, build_index
+from fingerprints.keyed import Keyer
+from fingerprints.matcher import Matcher
+from fingerprints.normalize import fold
+from fingerprints.roles import Column, Role
+
 N_BIG = 5000
 SEED = 11
 
 
 @pytest.fixture(scope="module")
-def big():  # type: ignore[no-untyped-def]
+def big() -> Leak:
     return synthetic_leak(N_BIG, SEED)
 
 
 @pytest.fixture(scope="module")
-def big_bytes(big) -> bytes:  # type: ignore[no-untyped-def]
+def big_bytes(big: Leak) -> bytes:
     return big.index.to_bytes()
 
 
@@ -47,7 +49,7 @@ def _arrays(index: LeakIndex) -> dict[str, np.ndarray]:
             if isinstance(getattr(index, f.name), np.ndarray)}
 
 
-def _npz_with_header(data: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]
+def _npz_with_header(data: bytes, edit: Callable[[dict], None]) -> bytes:
     """``data`` re-saved with its JSON header changed by ``edit`` (a crafted index file)."""
     with np.load(io.BytesIO(data), allow_pickle=False) as z:
         arrays = {name: z[name] for name in z.files}
@@ -60,7 +62,7 @@ def _npz_with_header(data: bytes, edit) -> bytes:  # type: ignore[no-untyped-def
 
 # --- building -------------------------------------------------------------------------------------
 
-def test_build_counts_records_and_numbers_them(big) -> None:  # type: ignore[no-untyped-def]
+def test_build_counts_records_and_numbers_them(big: Leak) -> None:
     idx = big.index
     assert idx.n_records == N_BIG
     assert idx.record_ids.tolist() == list(range(1, N_BIG + 1))
@@ -132,7 +134,7 @@ def test_bigrams_mark_word_boundaries() -> None:
 
 # --- serialization --------------------------------------------------------------------------------
 
-def test_round_trip_keeps_every_array(big, big_bytes: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_keeps_every_array(big: Leak, big_bytes: bytes) -> None:
     loaded = LeakIndex.from_bytes(big_bytes)
     original = _arrays(big.index)
     assert set(_arrays(loaded)) == set(original)
@@ -203,7 +205,7 @@ def test_bad_header_fields_raise_index_format_error(edit: str) -> None:
         LeakIndex.from_bytes(_npz_with_header(data, change))
 
 
-def test_size_per_row_under_one_kilobyte(big, big_bytes: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_size_per_row_under_one_kilobyte(big: Leak, big_bytes: bytes) -> None:
     assert len(big_bytes) / N_BIG < 1024
     assert big.index.nbytes / N_BIG < 1024
 
@@ -215,7 +217,7 @@ def _header(data: bytes) -> dict:
         return json.loads(bytes(z["header"]).decode())
 
 
-def test_serialized_index_holds_no_leaked_value(big, big_bytes: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_serialized_index_holds_no_leaked_value(big: Leak, big_bytes: bytes) -> None:
     needles = leaked_strings(big.people)
     assert len(needles) > 5 * N_BIG  # names, dates in ten formats, IDs, other cells
     # Column headers, JSON keys and constants are public; a leaked value that happens to be a
@@ -226,7 +228,7 @@ def test_serialized_index_holds_no_leaked_value(big, big_bytes: bytes) -> None: 
     assert plaintext_in_bytes(big_bytes, checked) == []
 
 
-def test_plaintext_search_would_catch_a_leak(big, big_bytes: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_plaintext_search_would_catch_a_leak(big: Leak, big_bytes: bytes) -> None:
     """The check above is only worth something if it finds values that are there."""
     p = next(p for p in big.people if not p.first.isascii() and p.last.isascii())
     planted = big_bytes + f"{p.last.lower()}|{p.first.title()}|{p.dob:%d.%m.%Y}|{p.a_number}".encode()
@@ -235,7 +237,7 @@ def test_plaintext_search_would_catch_a_leak(big, big_bytes: bytes) -> None:  # 
     assert plaintext_in_bytes(big_bytes, leaked_strings([p])) == []
 
 
-def test_index_arrays_are_numbers_and_the_header_holds_no_values(big, big_bytes: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_index_arrays_are_numbers_and_the_header_holds_no_values(big: Leak, big_bytes: bytes) -> None:
     with np.load(io.BytesIO(big_bytes), allow_pickle=False) as z:
         kinds = {name: z[name].dtype.kind for name in z.files}
     header = _header(big_bytes)
