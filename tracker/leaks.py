@@ -254,5 +254,5 @@ def load_index(settings: Settings, leak: Leak, keyer: Keyer) -> LeakIndex:
                            f"add the leak again with --replace")
     try:
         return LeakIndex.from_bytes(data)
-    except IndexFormatError as exc:
+    except (IndexFormatError, ValueError, KeyError) as exc:  # an index from an incompatible version
         raise StorageError(f"index file of leak {leak.name!r} ({path}) cannot be loaded: {exc}") from exc
