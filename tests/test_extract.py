@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import time
 import zlib
 from pathlib import Path
 
@@ -371,3 +372,12 @@ def test_utf8_cut_mid_character_or_with_a_few_bad_bytes_stays_utf8() -> None:
     assert only_part(extract((text + "é").encode()[:-1])).text == text
     mixed = text.encode() + b" caf\xe9 " + text.encode()
     assert only_part(extract(mixed)).text == text + " caf\ufffd " + text
+
+
+def test_nesting_bomb_is_read_without_the_parser() -> None:
+    depth = 60_000  # lexbor's tree building is quadratic in depth: this would take seconds
+    page = "<div>Kalo " * depth + "Mire" + "</div>" * depth
+    started = time.process_time()
+    text = only_part(extract(page.encode(), "deep.html")).text
+    assert time.process_time() - started < 2
+    assert text.split("\n") == ["Kalo"] * (depth - 1) + ["Kalo Mire"]

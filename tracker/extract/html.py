@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from html import unescape
 from typing import Any
 
 from tracker.errors import ExtractionError
@@ -34,6 +35,14 @@ BLOCK_TAGS = [
 #: Elements whose newlines and spaces are kept as they are.
 PRE_TAGS = ["pre", "textarea", "listing", "plaintext", "xmp"]
 _BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
+#: Nesting deeper than this is refused to the parser (see ``_too_deep``).
+_MAX_DEPTH = 5_000
+_DEPTH_CHECK_TAGS = 20_000
+_DEPTH_CHUNK = 4096  # small, so that "running + all of a chunk" stays a tight bound
+_NESTING_TAG = re.compile(r"<(/?)(?:div|section|article|aside|nav|main|header|footer|blockquote|ul|ol|dl|"
+                          r"table|form|fieldset|figure|details|center|menu|dir|dialog|address)[\s/>]", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _PRE_SELECTOR = ",".join([*PRE_TAGS, '[style*="pre"]'])  # white-space: pre, pre-wrap, pre-line
 _DROPPED_SELECTOR = ",".join(DROPPED_TAGS)
 
@@ -42,6 +51,8 @@ def html_text(html: str, name: str = "") -> str:
     """The readable text of an HTML page: blocks end lines, each table row is one line."""
     if any(marker in html for marker in ALL_MARKERS):
         html = ANY_MARKER.sub(" ", html)
+    if _too_deep(html):
+        return _tagless_text(html)
     try:
         return _lexbor_text(html)
     except Exception:  # lexbor is C code: any failure falls back to the pure-Python parser
@@ -49,6 +60,39 @@ def html_text(html: str, name: str = "") -> str:
             return bs4_text(html)
         except Exception as exc:
             raise ExtractionError(f"cannot parse HTML{where(name)}: {type(exc).__name__}") from exc
+
+
+def _too_deep(html: str) -> bool:
+    """Whether elements nest so deep that parsing would take minutes.
+
+    HTML tree building checks the stack of open elements at every block start tag, so a page
+    of 100,000 nested <div>s (under a megabyte) costs a parser time quadratic in that depth.
+    Real pages nest a few dozen levels. Cheap bounds first: a page with few tags, or whose
+    running count of "<" minus twice "</" (an overestimate of depth) stays low, is fine; only
+    otherwise are the nesting block tags counted exactly.
+    """
+    if html.count("<") < _DEPTH_CHECK_TAGS:
+        return False
+    running = peak = 0
+    for start in range(0, len(html), _DEPTH_CHUNK):
+        end = start + _DEPTH_CHUNK
+        opened = html.count("<", start, end)
+        peak = max(peak, running + opened)
+        running += opened - 2 * html.count("</", start, end)
+    if peak < _MAX_DEPTH:
+        return False
+    depth = 0
+    for closing in _NESTING_TAG.findall(html):
+        depth += -1 if closing else 1
+        if depth > _MAX_DEPTH:
+            return True
+    return False
+
+
+def _tagless_text(html: str) -> str:
+    """Degraded text of a page too deep to parse: every tag ends a line, entities decoded."""
+    text = _SCRIPT_OR_STYLE.sub(" ", html)
+    return "\n".join(line for line in (unescape(piece).strip() for piece in _ANY_TAG.split(text)) if line)
 
 
 def _lexbor_text(html: str) -> str:

@@ -13,6 +13,7 @@ from collections import Counter
 
 _DELIMITERS = ",;\t|"
 _SAMPLE = 32 * 1024
+_SNIFF_SAMPLE = 4 * 1024
 _ROW_SEP, _CELL_SEP = "\x1e", "\x1f"  # ASCII record/unit separators: never kept in output
 
 
@@ -25,8 +26,8 @@ def find_delimiter(text: str, strict: bool = False) -> str | None:
     sample = _sample(text)
     if not sample.strip():
         return None
-    try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    try:  # Sniffer's regexes are quadratic on some inputs: it gets a small sample only
+        sniffed = csv.Sniffer().sniff(_sample(sample, _SNIFF_SAMPLE), delimiters=_DELIMITERS).delimiter
     except csv.Error:
         sniffed = None
     if sniffed is not None and _consistency(sample, sniffed, strict) is not None:
@@ -65,12 +66,12 @@ def _parse(text: str, delimiter: str, quoting: int) -> str:
     return _ROW_SEP.join(map(_CELL_SEP.join, reader))
 
 
-def _sample(text: str) -> str:
+def _sample(text: str, size: int = _SAMPLE) -> str:
     """The first rows of ``text``, cut at a line end so that no row is truncated."""
-    if len(text) <= _SAMPLE:
+    if len(text) <= size:
         return text
-    cut = text.rfind("\n", 0, _SAMPLE)
-    return text[: cut if cut > 0 else _SAMPLE]
+    cut = text.rfind("\n", 0, size)
+    return text[: cut if cut > 0 else size]
 
 
 def _consistency(sample: str, delimiter: str, strict: bool) -> tuple[float, int] | None:
