@@ -205,3 +205,23 @@ def test_real_matcher_sees_the_leak_go_and_come_back(tracker_home: Path, tmp_pat
         assert report.reappeared == [case_id] and case is not None and case.state == C.REAPPEARED
         assert _checks(session, case)[-1] == ("present", 200, "content changed but still matches the leak")
     engine.dispose()
+
+
+def test_scheduler_job_runs_with_its_own_client_and_session(tracker_home: Path, site: LocalServer) -> None:
+    """``workflow_job(engine, settings)`` is what the scheduler registers; it reads tracker.toml itself."""
+    from tracker.workflow.jobs import workflow_job
+
+    (tracker_home / "tracker.toml").write_text(
+        "[http]\nallow_private_addresses = true\nretries = 0\n\n[workflow]\nsender_name = \"x\"\n", encoding="utf-8")
+    settings = Settings.from_env()
+    engine = open_database(settings.database_url)
+    open_keyer(settings.key_file, create=True)
+    site.route("/gone", Reply(410))
+    with session_scope(engine) as session:
+        case = _case(session, site.url("/gone"))
+        case.next_check_at = T0
+        case_id = case.id
+    assert workflow_job(engine, settings) == {"checked": 1, "removed": [case_id], "reappeared": [],
+                                              "inconclusive": [], "linked_hits": []}
+    assert workflow_job(engine, settings)["checked"] == 0  # next check of a removed case is a week away
+    engine.dispose()
