@@ -123,8 +123,9 @@ def find_incident(session: Session, hit: Hit, document: Document) -> tuple[Incid
             .join(DocumentSketch, col(DocumentSketch.document_id) == Hit.document_id)
             .where(LocationHit.hit_id != hit.id)
         )
+        sketch = LeanMinHash.deserialize(mine.minhash)
         for location_id, other in others:
-            score = sketch_similarity(mine.minhash, other)
+            score = float(sketch.jaccard(LeanMinHash.deserialize(other)))
             if score >= NEAR_DUPLICATE and (best is None or score > best[0]):
                 best = (score, location_id)
         if best is not None:
