@@ -1,0 +1,1 @@
+"""Takedown notices: a publishable context, sandboxed Jinja2 templates, text/eml/pdf output."""
