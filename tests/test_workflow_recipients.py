@@ -7,12 +7,19 @@ through the HTTP client's test resolver, so no DNS or outside network is used.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sources_testserver import LocalServer, Reply, html_reply, json_reply, test_settings, text_reply
+from sources_testserver import (
+    LocalServer,
+    Reply,
+    html_reply,
+    json_reply,
+    server,  # noqa: F401 - fixture
+    test_settings,
+    text_reply,
+)
 from workflow_support import workflow_settings
 
 from sources.http import HttpClient, build_client
@@ -107,35 +114,29 @@ def test_registered_domain() -> None:
 
 # --- against local servers -----------------------------------------------------------------------
 
-@pytest.fixture
-def site() -> Iterator[LocalServer]:
-    with LocalServer() as server:
-        yield server
-
-
 def client_for() -> HttpClient:
     """A client whose resolver sends every name to 127.0.0.1 (the local test servers)."""
     return build_client(test_settings(resolver=lambda host: ["127.0.0.1"], retries=0))
 
 
-def test_rdap_lookups_against_a_local_rdap_server(site: LocalServer) -> None:
-    site.route("/ip/127.0.0.1", json_reply(rdap("ip-ripe"), headers={"Content-Type": "application/rdap+json"}))
-    site.route("/domain/example.com", json_reply(with_registrar_abuse("abuse@registrar.example")))
+def test_rdap_lookups_against_a_local_rdap_server(server: LocalServer) -> None:
+    server.route("/ip/127.0.0.1", json_reply(rdap("ip-ripe"), headers={"Content-Type": "application/rdap+json"}))
+    server.route("/domain/example.com", json_reply(with_registrar_abuse("abuse@registrar.example")))
     with client_for() as client:
-        found = rdap_recipients(client, "files.example.com", base=site.base)
+        found = rdap_recipients(client, "files.example.com", base=server.base)
     assert [(r.name, r.recipient_class, r.address, r.source) for r in found] == [
         ("SWITCH-LAN", "host", "abuse@switch.ch", "rdap"),
         ("RESERVED-Internet Assigned Numbers Authority", "registrar", "abuse@registrar.example", "rdap"),
     ]
-    assert [s.path for s in site.requests] == ["/ip/127.0.0.1", "/domain/example.com"]
-    assert site.requests[0].headers["accept"].startswith("application/rdap+json")
+    assert [s.path for s in server.requests] == ["/ip/127.0.0.1", "/domain/example.com"]
+    assert server.requests[0].headers["accept"].startswith("application/rdap+json")
 
 
-def test_rdap_errors_only_shorten_the_chain(site: LocalServer) -> None:
-    site.route("/ip/127.0.0.1", Reply(503, b"busy"))
-    site.route("/domain/example.com", Reply(200, b"<html>not json</html>", {"Content-Type": "text/html"}))
+def test_rdap_errors_only_shorten_the_chain(server: LocalServer) -> None:
+    server.route("/ip/127.0.0.1", Reply(503, b"busy"))
+    server.route("/domain/example.com", Reply(200, b"<html>not json</html>", {"Content-Type": "text/html"}))
     with client_for() as client:
-        assert rdap_recipients(client, "files.example.com", base=site.base) == []
+        assert rdap_recipients(client, "files.example.com", base=server.base) == []
 
 
 SECURITY_TXT = """# Our security policy
@@ -168,46 +169,46 @@ def test_security_txt_parsing() -> None:
     assert securitytxt.parse("# nothing here\nExpires: 2030-01-01T00:00:00Z\n") is None
 
 
-def test_security_txt_from_a_local_site(site: LocalServer) -> None:
-    site.route("/.well-known/security.txt", text_reply(SECURITY_TXT))
+def test_security_txt_from_a_local_site(server: LocalServer) -> None:
+    server.route("/.well-known/security.txt", text_reply(SECURITY_TXT))
     with client_for() as client:
-        found = securitytxt.securitytxt_recipients(client, site.url("/files/leak.csv"))
+        found = securitytxt.securitytxt_recipients(client, server.url("/files/leak.csv"))
     assert [(r.channel, r.address) for r in found] == [
         (Channel.EMAIL, "security@files.example.com"), (Channel.WEB_FORM, "https://files.example.com/report")]
     assert all(r.recipient_class is RecipientClass.HOST and r.policy_url for r in found)
 
 
-def test_security_txt_soft_404_html_and_legacy_path(site: LocalServer) -> None:
-    site.route("/.well-known/security.txt", html_reply("<html><body>Contact: mailto:x@y.z</body></html>"))
-    site.route("/security.txt", text_reply("Contact: mailto:legacy@files.example.com\n"))
+def test_security_txt_soft_404_html_and_legacy_path(server: LocalServer) -> None:
+    server.route("/.well-known/security.txt", html_reply("<html><body>Contact: mailto:x@y.z</body></html>"))
+    server.route("/security.txt", text_reply("Contact: mailto:legacy@files.example.com\n"))
     with client_for() as client:
-        found = securitytxt.securitytxt_recipients(client, site.url("/a"))
+        found = securitytxt.securitytxt_recipients(client, server.url("/a"))
     assert [r.address for r in found] == ["legacy@files.example.com"]
 
 
 # --- resolution order ---------------------------------------------------------------------------
 
-def test_resolve_known_platform_skips_network_lookups(site: LocalServer) -> None:
+def test_resolve_known_platform_skips_network_lookups(server: LocalServer) -> None:
     with client_for() as client:
-        chain = resolve_chain("https://pastebin.com/raw/abc", workflow_settings(rdap_base=site.base), client)
+        chain = resolve_chain("https://pastebin.com/raw/abc", workflow_settings(rdap_base=server.base), client)
     assert [r.name for r in chain] == ["Pastebin", "Google Search"]
-    assert site.requests == []
+    assert server.requests == []
 
 
-def test_resolve_unknown_host_order_override_rdap_security_txt(site: LocalServer) -> None:
-    site.route("/ip/127.0.0.1", json_reply(rdap("ip-apnic")))
-    site.route("/domain/example.com", json_reply(with_registrar_abuse("abuse@registrar.example")))
-    site.route("/.well-known/security.txt", text_reply("Contact: mailto:security@files.example.com\n"))
-    url = f"http://files.example.com:{site.port}/dump.csv"
+def test_resolve_unknown_host_order_override_rdap_security_txt(server: LocalServer) -> None:
+    server.route("/ip/127.0.0.1", json_reply(rdap("ip-apnic")))
+    server.route("/domain/example.com", json_reply(with_registrar_abuse("abuse@registrar.example")))
+    server.route("/.well-known/security.txt", text_reply("Contact: mailto:security@files.example.com\n"))
+    url = f"http://files.example.com:{server.port}/dump.csv"
     with client_for() as client:
-        chain = resolve_chain(url, workflow_settings(rdap_base=site.base), client)
+        chain = resolve_chain(url, workflow_settings(rdap_base=server.base), client)
         assert [(r.source, r.recipient_class, r.address) for r in chain] == [
             ("rdap", "host", "helpdesk@apnic.net"),
             ("security.txt", "host", "security@files.example.com"),
             ("rdap", "registrar", "abuse@registrar.example"),
             ("directory", "search_engine", "https://support.google.com/websearch/answer/9673730"),
         ]
-        settings = workflow_settings(rdap_base=site.base, recipients={
+        settings = workflow_settings(rdap_base=server.base, recipients={
             "example.com": {"name": "Analyst pick", "address": "legal@files.example.com", "class": "platform"}})
         chain = resolve_chain(url, settings, client)
     assert chain[0] == Recipient("Analyst pick", RecipientClass.PLATFORM, Channel.EMAIL,
@@ -223,12 +224,12 @@ def test_resolve_offline_falls_back_to_delisting() -> None:
     assert resolve_chain("/srv/drop/leak.csv", workflow_settings(), None) == []
 
 
-def test_cloudflare_network_becomes_the_cdn_entry(site: LocalServer) -> None:
+def test_cloudflare_network_becomes_the_cdn_entry(server: LocalServer) -> None:
     answer = rdap("ip-ripe")
     answer["name"] = "CLOUDFLARENET"
-    site.route("/ip/127.0.0.1", json_reply(answer))
+    server.route("/ip/127.0.0.1", json_reply(answer))
     with client_for() as client:
-        chain = resolve_chain(f"http://127.0.0.1:{site.port}/x", workflow_settings(rdap_base=site.base), client)
+        chain = resolve_chain(f"http://127.0.0.1:{server.port}/x", workflow_settings(rdap_base=server.base), client)
     assert chain[0].name == "Cloudflare" and chain[0].recipient_class is RecipientClass.CDN
 
 

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sources_testserver import LocalServer, Reply, html_reply, test_settings, text_reply
+from sources_testserver import (
+    LocalServer,
+    Reply,
+    html_reply,
+    server,  # noqa: F401 - fixture
+    test_settings,
+    text_reply,
+)
 from sqlmodel import Session, select
 from workflow_support import (
     T0,
@@ -39,12 +46,6 @@ PAGE = b"list of people\nrow 1\nrow 2\n"
 
 
 @pytest.fixture
-def site() -> Iterator[LocalServer]:
-    with LocalServer() as server:
-        yield server
-
-
-@pytest.fixture
 def client() -> Iterator[HttpClient]:
     with build_client(test_settings(retries=0, read_timeout=0.5, timeout=2.0)) as c:
         yield c
@@ -61,15 +62,15 @@ def _checks(session: Session, case: Case) -> list[tuple[str, int | None, str]]:
 
 
 @pytest.mark.parametrize("gone", [404, 410, 451])
-def test_content_taken_down_midway_then_put_back(session: Session, site: LocalServer, client: HttpClient,
+def test_content_taken_down_midway_then_put_back(session: Session, server: LocalServer, client: HttpClient,
                                                  gone: int) -> None:
-    site.route("/paste/1", text_reply(PAGE))
-    case = _case(session, site.url("/paste/1"))
+    server.route("/paste/1", text_reply(PAGE))
+    case = _case(session, server.url("/paste/1"))
     assert due_cases(session, now=later(minutes=30)) == []  # first check one hour after opening
     report = verify_due_cases(session, client=client, settings=SETTINGS, now=later(hours=1))
     assert report.checked == 1 and report.removed == [] and case.state == C.OPEN
     assert case.check_streak == 1 and case.next_check_at == later(hours=7)  # backs off: 6 h next
-    site.route("/paste/1", Reply(gone, b"gone"))
+    server.route("/paste/1", Reply(gone, b"gone"))
     assert verify_due_cases(session, client=client, settings=SETTINGS, now=later(hours=6)).checked == 0
     report = verify_due_cases(session, client=client, settings=SETTINGS, now=later(hours=7))
     assert report.removed == [case.id] and case.state == C.REMOVED and case.removed_at == later(hours=7)
@@ -80,7 +81,7 @@ def test_content_taken_down_midway_then_put_back(session: Session, site: LocalSe
     assert evidence.at == later(hours=7) and evidence.content_sha256 == ""
     # removed locations are re-checked weekly; the site puts the content back
     assert case.next_check_at == later(days=7, hours=7)
-    site.route("/paste/1", text_reply(PAGE))
+    server.route("/paste/1", text_reply(PAGE))
     report = verify_due_cases(session, client=client, settings=SETTINGS, now=later(days=7, hours=7))
     assert report.reappeared == [case.id] and case.state == C.REAPPEARED
     last = _checks(session, case)[-1]
@@ -92,18 +93,18 @@ def test_content_taken_down_midway_then_put_back(session: Session, site: LocalSe
     assert "removal verified: check 2: HTTP" in history(session, "case", case.id)[-2].reason
 
 
-def test_inconclusive_answers_are_retried_with_back_off(session: Session, site: LocalServer,
+def test_inconclusive_answers_are_retried_with_back_off(session: Session, server: LocalServer,
                                                         client: HttpClient) -> None:
-    site.route("/f", Reply(503, b"maintenance"))
-    case = _case(session, site.url("/f"))
+    server.route("/f", Reply(503, b"maintenance"))
+    case = _case(session, server.url("/f"))
     now = later(hours=1)
     for status, waited in ((503, 6), (403, 24), (500, 72)):
-        site.route("/f", Reply(status, b"no"))
+        server.route("/f", Reply(status, b"no"))
         report = verify_due_cases(session, client=client, settings=SETTINGS, now=now)
         assert report.inconclusive == [case.id] and case.state == C.OPEN
         assert case.next_check_at == now + (later(hours=waited) - T0)
         now = case.next_check_at
-    site.route("/f", Reply(200, chunk_delay=1.0, body=[b"slow", b"er"]))
+    server.route("/f", Reply(200, chunk_delay=1.0, body=[b"slow", b"er"]))
     report = verify_due_cases(session, client=client, settings=SETTINGS, now=now)
     assert report.inconclusive == [case.id]
     assert _checks(session, case)[-1] == ("inconclusive", None, "timeout; will retry")
@@ -116,12 +117,12 @@ def test_refused_connection_is_inconclusive(session: Session, client: HttpClient
     assert _checks(session, case) == [("inconclusive", None, "network; will retry")]
 
 
-def test_platform_removed_page_counts_as_removed(session: Session, site: LocalServer, client: HttpClient) -> None:
-    case = _case(session, site.url("/AbCd1234"))
+def test_platform_removed_page_counts_as_removed(session: Session, server: LocalServer, client: HttpClient) -> None:
+    case = _case(session, server.url("/AbCd1234"))
     pastebin = directory.by_name("Pastebin")
     assert pastebin is not None
     case.recipient = pastebin.to_dict()
-    site.route("/AbCd1234", html_reply("<html><h1>Not Found (#404)</h1><p>This page is no longer available. "
+    server.route("/AbCd1234", html_reply("<html><h1>Not Found (#404)</h1><p>This page is no longer available. "
                                        "It has either expired, been removed by its creator</p></html>"))
     report = verify_due_cases(session, client=client, settings=SETTINGS, now=later(hours=1))
     assert report.removed == [case.id]
@@ -129,26 +130,26 @@ def test_platform_removed_page_counts_as_removed(session: Session, site: LocalSe
     assert "removal page" in _checks(session, case)[0][2]
 
 
-def test_changed_content_without_a_matcher_is_inconclusive(session: Session, site: LocalServer,
+def test_changed_content_without_a_matcher_is_inconclusive(session: Session, server: LocalServer,
                                                            client: HttpClient) -> None:
-    site.route("/p", text_reply("something else entirely"))
-    case = _case(session, site.url("/p"))
+    server.route("/p", text_reply("something else entirely"))
+    case = _case(session, server.url("/p"))
     verify_due_cases(session, client=client, settings=SETTINGS, now=later(hours=1))
     assert _checks(session, case) == [("inconclusive", 200, "content changed; no matcher available; will retry")]
 
 
-def test_named_cases_are_checked_even_when_not_due(session: Session, site: LocalServer, client: HttpClient) -> None:
-    site.route("/a", Reply(404))
-    case = _case(session, site.url("/a"))
-    withdrawn = _case(session, site.url("/b"))
+def test_named_cases_are_checked_even_when_not_due(session: Session, server: LocalServer, client: HttpClient) -> None:
+    server.route("/a", Reply(404))
+    case = _case(session, server.url("/a"))
+    withdrawn = _case(session, server.url("/b"))
     change_state(session, withdrawn, C.WITHDRAWN, actor="ana", settings=SETTINGS, reason="wrong page")
     report = verify_due_cases(session, client=client, settings=SETTINGS, case_ids=[case.id, withdrawn.id], now=T0)
     assert report.removed == [case.id] and report.checked == 1  # withdrawn cases are not watched
 
 
-def test_new_hit_at_a_removed_location_reopens_its_case(session: Session, site: LocalServer,
+def test_new_hit_at_a_removed_location_reopens_its_case(session: Session, server: LocalServer,
                                                         client: HttpClient) -> None:
-    url = site.url("/mirror")
+    url = server.url("/mirror")
     case = _case(session, url)
     change_state(session, case, C.REMOVED, actor="tracker", settings=SETTINGS, reason="HTTP 404", at=later(hours=1))
     again = add_hit(session, add_leak(session), url, content=b"re-uploaded with a new header\n" + PAGE)
@@ -157,9 +158,9 @@ def test_new_hit_at_a_removed_location_reopens_its_case(session: Session, site: 
     assert case.state == C.REAPPEARED
 
 
-def test_observe_classifies_without_a_database(site: LocalServer, client: HttpClient) -> None:
-    site.route("/x", text_reply(PAGE))
-    same = observe(client, site.url("/x"), baseline_sha256=hashlib.sha256(PAGE).hexdigest(), leak_ids={1})
+def test_observe_classifies_without_a_database(server: LocalServer, client: HttpClient) -> None:
+    server.route("/x", text_reply(PAGE))
+    same = observe(client, server.url("/x"), baseline_sha256=hashlib.sha256(PAGE).hexdigest(), leak_ids={1})
     assert same.outcome == "present"
     seen: list[set[int]] = []
 
@@ -167,22 +168,22 @@ def test_observe_classifies_without_a_database(site: LocalServer, client: HttpCl
         seen.append(leaks)
         return b"row 1" in content
 
-    changed = observe(client, site.url("/x"), baseline_sha256="0" * 64, leak_ids={1, 2}, matcher=still_there)
+    changed = observe(client, server.url("/x"), baseline_sha256="0" * 64, leak_ids={1, 2}, matcher=still_there)
     assert changed.outcome == "present" and seen == [{1, 2}]
-    site.route("/x", text_reply("nothing here any more"))
-    gone = observe(client, site.url("/x"), baseline_sha256="0" * 64, leak_ids={1}, matcher=still_there)
+    server.route("/x", text_reply("nothing here any more"))
+    gone = observe(client, server.url("/x"), baseline_sha256="0" * 64, leak_ids={1}, matcher=still_there)
     assert (gone.outcome, gone.detail) == ("removed", "content no longer matches the leak")
 
 
 def test_real_matcher_sees_the_leak_go_and_come_back(tracker_home: Path, tmp_path: Path, synthetic_leak,
-                                                     site: LocalServer, client: HttpClient) -> None:  # type: ignore[no-untyped-def]
+                                                     server: LocalServer, client: HttpClient) -> None:  # type: ignore[no-untyped-def]
     """The scheduler's run with the real extraction and matcher over a synthetic leak."""
     settings = Settings.from_env()
     engine = open_database(settings.database_url)
     keyer = open_keyer(settings.key_file, create=True)
     register_leak(engine, settings, keyer, synthetic_leak.path, "camp-list")
     repost = synthetic_leak.repost_csv(tmp_path / "repost.csv", list(range(0, 12))).read_bytes()
-    url = site.url("/dump.csv")
+    url = server.url("/dump.csv")
     with session_scope(engine) as session:
         leaks = list(session.exec(select(Leak)))
     with Scanner(engine, leaks, keyer, settings=settings) as scanner:
@@ -191,14 +192,14 @@ def test_real_matcher_sees_the_leak_go_and_come_back(tracker_home: Path, tmp_pat
         hit = session.exec(select(Hit)).one()
         case_id = confirm_hit(session, hit.id, actor="ana", settings=SETTINGS, at=T0).case.id
     # the page now shows other text: the records are gone although the URL answers 200
-    site.route("/dump.csv", text_reply("This list was taken down at the request of the people in it.\n"))
+    server.route("/dump.csv", text_reply("This list was taken down at the request of the people in it.\n"))
     with session_scope(engine) as session:
         report = run_workflow(session, settings, SETTINGS, client=client, now=later(hours=1))
         case = session.get(Case, case_id)
         assert report.removed == [case_id] and case is not None and case.state == C.REMOVED
         assert _checks(session, case)[-1] == ("removed", 200, "content no longer matches the leak")
     # re-posted with an extra line: new bytes, same records
-    site.route("/dump.csv", text_reply(b"mirror, enjoy\n" + repost))
+    server.route("/dump.csv", text_reply(b"mirror, enjoy\n" + repost))
     with session_scope(engine) as session:
         report = run_workflow(session, settings, SETTINGS, client=client, now=later(days=8))
         case = session.get(Case, case_id)
@@ -207,7 +208,7 @@ def test_real_matcher_sees_the_leak_go_and_come_back(tracker_home: Path, tmp_pat
     engine.dispose()
 
 
-def test_scheduler_job_runs_with_its_own_client_and_session(tracker_home: Path, site: LocalServer) -> None:
+def test_scheduler_job_runs_with_its_own_client_and_session(tracker_home: Path, server: LocalServer) -> None:
     """``workflow_job(engine, settings)`` is what the scheduler registers; it reads tracker.toml itself."""
     from tracker.workflow.jobs import workflow_job
 
@@ -216,9 +217,9 @@ def test_scheduler_job_runs_with_its_own_client_and_session(tracker_home: Path, 
     settings = Settings.from_env()
     engine = open_database(settings.database_url)
     open_keyer(settings.key_file, create=True)
-    site.route("/gone", Reply(410))
+    server.route("/gone", Reply(410))
     with session_scope(engine) as session:
-        case = _case(session, site.url("/gone"))
+        case = _case(session, server.url("/gone"))
         case.next_check_at = T0
         case_id = case.id
     assert workflow_job(engine, settings) == {"checked": 1, "removed": [case_id], "reappeared": [],
