@@ -59,10 +59,8 @@ class ArchiveReader:
         else:
             members = self._stream_member(kind, data, label, prefix)
         parts: list[Part] = []
-        seen = 0
         errors_before = len(self.errors)
         for path, content, member_kind in members:
-            seen += 1
             if member_kind == "tar":  # a .tar.gz is one archive, not two levels
                 parts.extend(self.read("tar", content, path or label, prefix, depth))
                 continue
@@ -74,9 +72,9 @@ class ArchiveReader:
                 self.errors.append(str(exc))
         if not parts:
             failed = len(self.errors) - errors_before
-            detail = f", {failed} could not be read" if failed else ""
+            detail = f"{failed} could not be read" if failed else "it holds no files"
             raise UnsupportedFormat(
-                f"unsupported format: {kind} archive with no readable member ({seen} members{detail}){where(label)}")
+                f"unsupported format: {kind} archive with no readable member ({detail}){where(label)}")
         return parts
 
     def check_zip_expansion(self, data: bytes, label: str) -> None:

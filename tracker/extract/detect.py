@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from urllib.parse import unquote, urlsplit
 
 from tracker.errors import ExtractionError, UnsupportedFormat
@@ -113,13 +114,20 @@ def zip_kind(data: bytes, name: str = "") -> str:
             if "word/document.xml" in names:
                 return "docx"
             if "mimetype" in names:
-                with archive.open("mimetype") as stream:
-                    kind = _OPENDOCUMENT_KINDS.get(stream.read(64).strip())
-                if kind is not None:
-                    return kind
+                return _OPENDOCUMENT_KINDS.get(_mimetype(archive), "zip")
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise ExtractionError(f"corrupt zip archive{where(name)}: {reason(exc)}") from exc
     return "zip"
+
+
+def _mimetype(archive: zipfile.ZipFile) -> bytes:
+    """The start of an OpenDocument's ``mimetype`` member; ``b""`` if it cannot be read (the
+    archive is then read as a plain zip, and the damaged member reported there)."""
+    try:
+        with archive.open("mimetype") as stream:
+            return stream.read(64).strip()
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error):
+        return b""
 
 
 def declared_kind(name: str, content_type: str | None) -> str | None:

@@ -14,8 +14,12 @@ from tracker.errors import ExtractionError, UnsupportedFormat
 from tracker.extract.messages import reason, where
 from tracker.extract.text import normalize_newlines
 
-# pypdf logs a warning for every small defect of a page; those are not ours to report
-logging.getLogger("pypdf").setLevel(logging.ERROR)
+# pypdf logs warnings and errors about a file's defects, and they can quote the file's own
+# strings; nothing from a document may reach our logs, and failures are reported by our own
+# exceptions, so pypdf's log records stop here.
+_PYPDF_LOG = logging.getLogger("pypdf")
+_PYPDF_LOG.addHandler(logging.NullHandler())
+_PYPDF_LOG.propagate = False
 
 
 _CELL_GAP = re.compile(r" {3,}")

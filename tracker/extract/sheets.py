@@ -21,7 +21,9 @@ def sheet_texts(data: bytes, kind: str, name: str = "") -> list[tuple[str, str]]
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [(sheet, workbook.get_sheet_by_name(sheet).to_python()) for sheet in workbook.sheet_names]
-    except Exception as exc:  # calamine raises its own errors and, on some corrupt files, others
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's own errors, others, and Rust panics (a BaseException)
         raise ExtractionError(f"cannot read {kind} workbook{where(name)}: {reason(exc)}") from exc
     return [(sheet, rows_to_text(rows)) for sheet, rows in sheets]
 
