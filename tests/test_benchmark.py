@@ -97,7 +97,8 @@ def test_full_run_measures_everything(tiny_corpus: Path, tmp_path: Path) -> None
         assert shared["result"] == {k: given[k] for k in QUALITY_KEYS}
         assert "doc precision" in shared["output"]
     (reg,) = report["registration"]
-    assert reg["rows"] == 150 and reg["rows_per_s"] > 0 and reg["index_bytes_per_row"] > 0
+    assert reg["rows"] == 150 and reg["rows_per_s"] > 0 and reg["rows_per_cpu_s"] > 0
+    assert reg["index_bytes_per_row"] > 0
     assert 20 < reg["peak_rss_mb"] < 4000 and reg["index_load_seconds"] > 0
     t = report["throughput"]
     assert t["megabytes"] >= 0.5 and t["documents"] > 3 and t["tokens"] > 10_000

@@ -285,9 +285,10 @@ def _register_child(home: Path, leak_csv: Path) -> dict[str, Any]:
     scanner.close()
     tracker.engine.dispose()
     rows = tracker.leak.n_records
-    return {"rows": rows, "seconds": round(tracker.register_seconds, 3),
-            "cpu_seconds": round(tracker.register_cpu_seconds, 3),
-            "rows_per_s": round(rows / tracker.register_seconds, 1) if tracker.register_seconds else None,
+    wall, cpu = tracker.register_seconds, tracker.register_cpu_seconds
+    return {"rows": rows, "seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
+            "rows_per_s": round(rows / wall, 1) if wall else None,
+            "rows_per_cpu_s": round(rows / cpu, 1) if cpu else None,
             "index_bytes": tracker.leak.index_bytes,
             "index_bytes_per_row": round(tracker.leak.index_bytes / rows, 1) if rows else None,
             "index_load_seconds": round(load_seconds, 4)}

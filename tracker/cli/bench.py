@@ -6,6 +6,7 @@ The work is in ``tracker.benchmark`` (imported when the command runs, so ``--hel
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +31,7 @@ def _ints(text: str, option: str) -> list[int]:
     return values
 
 
+_COUNTER = re.compile(r"\d+/\d+$")
 _QUALITY_ROWS = (("documents", "documents"), ("document precision", "doc_precision"),
                  ("document recall", "doc_recall"), ("document F1", "doc_f1"),
                  ("false positive documents", "false_positive_docs"), ("missed documents", "missed_docs"),
@@ -39,7 +41,8 @@ _QUALITY_ROWS = (("documents", "documents"), ("document precision", "doc_precisi
 
 
 def _fmt(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    """Scores with four decimals (as score.py prints them), other numbers as they are."""
+    return f"{value:.4f}" if isinstance(value, float) and value <= 1.0 else str(value)
 
 
 def print_report(report: dict[str, Any], console: Console) -> None:
@@ -72,11 +75,11 @@ def print_report(report: dict[str, Any], console: Console) -> None:
         table.add_row("index load per scan", f"{t['index_load_seconds']} s")
         console.print(table)
     if report.get("registration"):
-        table = Table("rows", "seconds", "rows/s", "peak RSS MB", "index bytes/row", "index load s",
+        table = Table("rows", "seconds", "rows/s", "rows/CPU s", "peak RSS MB", "index bytes/row", "index load s",
                       title="Leak registration")
         for r in report["registration"]:
-            table.add_row(f"{r['rows']:,}", _fmt(r["seconds"]), _fmt(r["rows_per_s"]), _fmt(r["peak_rss_mb"]),
-                          _fmt(r["index_bytes_per_row"]), _fmt(r["index_load_seconds"]))
+            table.add_row(f"{r['rows']:,}", _fmt(r["seconds"]), _fmt(r["rows_per_s"]), _fmt(r["rows_per_cpu_s"]),
+                          _fmt(r["peak_rss_mb"]), _fmt(r["index_bytes_per_row"]), _fmt(r["index_load_seconds"]))
         console.print(table)
 
 
@@ -112,8 +115,12 @@ def bench(
         throughput_mb=throughput_mb, register_rows=_ints(register_rows, "--register-rows"),
         work_dir=work_dir.expanduser().absolute() if work_dir else None)
     errors = Console(file=sys.stderr, stderr=True)
-    with errors.status("benchmark", spinner="dots") as status:
-        report = benchmark.run(options, progress=lambda msg: status.update(msg))
+    if errors.is_terminal:
+        with errors.status("benchmark", spinner="dots") as status:
+            report = benchmark.run(options, progress=lambda msg: status.update(msg))
+    else:  # a log: one line per phase, not one per document
+        report = benchmark.run(options, progress=lambda msg: None if _COUNTER.search(msg) else errors.print(
+            msg, highlight=False, markup=False))
     if json_:
         typer.echo(json.dumps(report))
         return
