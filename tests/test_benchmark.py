@@ -130,8 +130,17 @@ def test_cli_refuses_a_folder_that_is_not_a_corpus(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["bench", "--corpus", str(tmp_path), "--generate-seeds", "none"])
     assert result.exit_code == 2
     assert "is not a benchmark corpus: missing leak.csv, docs, labels.json" in result.stderr
+    result = CliRunner().invoke(_app(), ["bench", "--corpus", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no such folder" in result.stderr
     result = CliRunner().invoke(_app(), ["bench", "--generate-seeds", "1,x"])
     assert result.exit_code == 2 and "--generate-seeds" in result.stderr
+
+
+def test_root_cli_has_the_bench_command() -> None:
+    from tracker.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "--help"])
+    assert result.exit_code == 0 and "--throughput-mb" in result.stdout
 
 
 def test_option_lists() -> None:

@@ -159,6 +159,8 @@ def _doc_files(docs: Path) -> list[Path]:
 
 def check_corpus(path: Path) -> None:
     """Refuse a folder that is not a corpus, naming what is missing."""
+    if not path.is_dir():
+        raise UsageError(f"--corpus {path}: no such folder")
     missing = [n for n in ("leak.csv", "docs", "labels.json") if not (path / n).exists()]
     if missing:
         raise UsageError(f"{path} is not a benchmark corpus: missing {', '.join(missing)} "

@@ -85,21 +85,22 @@ def print_report(report: dict[str, Any], console: Console) -> None:
 
 def bench(
     corpus: Annotated[list[Path] | None, typer.Option(
-        "--corpus", help="A labelled corpus folder (leak.csv, docs/, labels.json); repeat for several.",
-        file_okay=False)] = None,
+        "--corpus", metavar="DIR", file_okay=False,
+        help="A labelled corpus folder (leak.csv, docs/, labels.json); repeat for several.")] = None,
     generate_seeds: Annotated[str, typer.Option(
-        "--generate-seeds", help="Also generate one varied corpus per seed (comma-separated; 'none' for none).")]
-    = "101,202",
+        "--generate-seeds", metavar="SEEDS",
+        help="Also generate one varied corpus per seed (comma-separated; 'none' for none).")] = "101,202",
     generated_rows: Annotated[int, typer.Option(
-        "--generated-rows", min=10, help="Leak rows of each generated corpus.")] = 6252,
+        "--generated-rows", metavar="N", min=10, help="Leak rows of each generated corpus.")] = 6252,
     throughput_mb: Annotated[float, typer.Option(
-        "--throughput-mb", min=0.0, help="MB of synthetic pastes for the throughput run (0 to skip).")] = 50.0,
+        "--throughput-mb", metavar="MB", min=0.0,
+        help="MB of synthetic pastes for the throughput run (0 to skip).")] = 50.0,
     register_rows: Annotated[str, typer.Option(
-        "--register-rows", help="Leak sizes to time registration with, e.g. 6252,1000000 ('none' to skip).")]
-    = "6252",
+        "--register-rows", metavar="ROWS",
+        help="Leak sizes to time registration with, e.g. 6252,1000000 ('none' to skip).")] = "6252",
     work_dir: Annotated[Path | None, typer.Option(
-        "--work-dir", help="Keep generated corpora, predictions and homes here instead of a temporary folder.",
-        file_okay=False)] = None,
+        "--work-dir", metavar="DIR", file_okay=False,
+        help="Keep generated corpora, predictions and homes here instead of a temporary folder.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
 ) -> None:
     """Benchmark detection quality, scan throughput and leak registration on synthetic and given corpora.
