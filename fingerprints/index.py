@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from array import array
+from collections import Counter
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ FORMAT_VERSION = 1
 NUM_PERM = 32
 MINHASH_SEED = 20221130
 ID_TAG = 0x1D1D1D1D1D1D1D1D
+_CHUNK = 20_000  # rows sketched and salted per numpy batch while building
 
 
 def _h32(x: int) -> int:
@@ -145,13 +148,13 @@ class LeakIndex:
                 if header.get("format") != FORMAT_VERSION:
                     raise IndexFormatError(f"index format {header.get('format')!r} is not {FORMAT_VERSION}")
                 arrays = {name: z[name] for name in _ARRAYS}
+            columns = [Column(c["name"], Role(c["role"])) for c in header["columns"]]
+            return cls(columns=columns, key_id=str(header["key_id"]), dob_span_days=int(header["dob_span_days"]),
+                       meta=dict(header.get("meta", {})), **arrays)
         except IndexFormatError:
             raise
-        except Exception as exc:  # zip, json, key errors: all mean a damaged file
+        except Exception as exc:  # zip, json, key and value errors: all mean a damaged file
             raise IndexFormatError(f"the index is damaged or not an index: {exc}") from exc
-        columns = [Column(c["name"], Role(c["role"])) for c in header["columns"]]
-        return cls(columns=columns, key_id=header["key_id"], dob_span_days=header["dob_span_days"],
-                   meta=header.get("meta", {}), **arrays)
 
 
 _ARRAYS = (
@@ -161,21 +164,12 @@ _ARRAYS = (
 )
 
 
-def _unique_counts(values: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    arr = np.asarray(values, dtype=np.uint64)
+def _unique_counts(values: "array[int]") -> tuple[np.ndarray, np.ndarray]:
+    arr = np.frombuffer(values, dtype=np.uint64) if len(values) else np.zeros(0, dtype=np.uint64)
     if arr.size == 0:
         return arr, np.zeros(0, dtype=np.int32)
     uniq, counts = np.unique(arr, return_counts=True)
     return uniq, counts.astype(np.int32)
-
-
-def _year_range(dates: list[dt.date]) -> list[int]:
-    """Birth years covered by the leak, widened to whole decades (reveals no date)."""
-    if not dates:
-        return [1900, 2100]
-    years = sorted(d.year for d in dates)
-    lo, hi = years[len(years) // 200], years[-1 - len(years) // 200]
-    return [lo // 10 * 10 - 5, hi // 10 * 10 + 15]
 
 
 def build_index(
@@ -203,24 +197,43 @@ def build_index(
     day_first = {i: column_day_first([row[i] for row in rows[:5000] if i < len(row)]) for i in date_cols}
 
     h = keyer.cached
-    entry_off = [0]
-    entry_hash: list[int] = []
-    entry_col: list[int] = []
-    bigram_off = [0]
-    bigram_vals: list[int] = []
-    post_key: list[int] = []
-    post_rec: list[int] = []
-    name_all: list[int] = []
-    id_all: list[int] = []
-    id_lengths: list[int] = []
-    dob_all: list[int] = []
-    weak_all: list[int] = []
+    entry_off = array("q", [0])
+    entry_hash = array("Q")
+    entry_col = array("h")
+    bigram_off = array("q", [0])
+    bigram_chunks: list[np.ndarray] = []
+    bg_raw = array("Q")      # unsalted bigram fingerprints of the current chunk
+    bg_salt = array("Q")     # the record salt of each
+    n_bigrams = 0
+    post_key = array("Q")
+    post_rec = array("i")
+    name_all = array("Q")
+    id_all = array("Q")
+    id_lengths: Counter[int] = Counter()
+    dob_all = array("Q")
+    weak_all = array("Q")
     weak_raw: set[int] = set()
     weak_first: set[int] = set()
     weak_words = 1
-    namecol_all: list[int] = []
-    dob_dates: list[dt.date] = []
+    namecol_all = array("Q")
+    dob_ordinals = array("i")
+    other_years: set[int] = set()
+    minhash = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
     mh_tokens: list[list[int]] = []
+    mh_start = 0
+
+    def flush() -> None:
+        """Salt the chunk's bigrams and sketch its rows, in numpy / datasketch batches."""
+        nonlocal mh_start
+        if bg_raw:
+            salted = mix_np(np.frombuffer(bg_salt, dtype=np.uint64), np.frombuffer(bg_raw, dtype=np.uint64))
+            bigram_chunks.append((salted & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+            del bg_raw[:], bg_salt[:]
+        gen = MinHash.generator(mh_tokens, num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_h32)
+        for i, m in enumerate(gen, mh_start):
+            minhash[i] = m.hashvalues
+        mh_start += len(mh_tokens)
+        mh_tokens.clear()
 
     for pos, row in enumerate(rows):
         rid = int(record_ids[pos])
@@ -231,7 +244,7 @@ def build_index(
         tokens: list[int] = []
         for ci, role in enumerate(roles):
             cell = row[ci] if ci < len(row) else ""
-            if not cell or not cell.strip() or role in (Role.IGNORE,):
+            if not cell or not cell.strip() or role is Role.IGNORE:
                 continue
             if role.is_name:
                 cell_hashes = []
@@ -240,8 +253,11 @@ def build_index(
                     names.append(nh)
                     entry_hash.append(nh)
                     entry_col.append(ci)
-                    bigram_vals.extend(keyed.salt32(salt, h(keyed.BIGRAM, bg)) for bg in bigrams(tok))
-                    bigram_off.append(len(bigram_vals))
+                    grams = bigrams(tok)
+                    bg_raw.extend(h(keyed.BIGRAM, bg) for bg in grams)
+                    bg_salt.extend([salt] * len(grams))
+                    n_bigrams += len(grams)
+                    bigram_off.append(n_bigrams)
                     tokens.append(nh)
                     cell_hashes.append(nh)
                 if cell_hashes:
@@ -254,77 +270,85 @@ def build_index(
                 dh = h(keyed.DOB, d.isoformat())
                 if role is Role.DOB:
                     dobs.append(dh)
-                    dob_dates.append(d)
+                    dob_ordinals.append(d.toordinal())
                 else:
                     weak_all.append(weak_key(ci, dh))
                     weak_raw.add(dh)
+                    other_years.add(d.year)
             elif role is Role.ID:
                 nid = normalize_id(cell)
                 if nid is None:
                     continue
-                dh = h(keyed.ID, nid)
+                dh = keyer.h64(keyed.ID, nid)  # unique values: caching would only cost memory
                 ids.append(dh)
-                id_lengths.append(len(nid))
+                id_lengths[len(nid)] += 1
             else:
                 value = normalize_gender(cell) if role is Role.GENDER else phrase(cell)
                 if not value:
                     continue
                 dh = h(keyed.WEAK, value)
                 weak_all.append(weak_key(ci, dh))
-                weak_raw.add(dh)
-                words = value.split(" ")
-                weak_first.add(h(keyed.WEAK, words[0]))
-                weak_words = max(weak_words, len(words))
+                if dh not in weak_raw:
+                    weak_raw.add(dh)
+                    words = value.split(" ")
+                    weak_first.add(h(keyed.WEAK, words[0]))
+                    weak_words = max(weak_words, len(words))
             entry_hash.append(dh)
             entry_col.append(ci)
-            bigram_off.append(len(bigram_vals))
+            bigram_off.append(n_bigrams)
             tokens.append(dh)
         for idh in ids:
             post_key.append(posting_key_id(idh))
             post_rec.append(pos)
+        unique_names = set(names)
         for dh in dobs:
             post_key.append(posting_key_dob(dh))
             post_rec.append(pos)
-            for nh in set(names):
+            for nh in unique_names:
                 post_key.append(posting_key_name_dob(nh, dh))
                 post_rec.append(pos)
-        name_all.extend(set(names))
+        name_all.extend(unique_names)
         id_all.extend(set(ids))
         dob_all.extend(set(dobs))
         entry_off.append(len(entry_hash))
         mh_tokens.append(tokens or [0])
+        if len(mh_tokens) >= _CHUNK:
+            flush()
+    flush()
 
-    keys = np.asarray(post_key, dtype=np.uint64)
-    recs = np.asarray(post_rec, dtype=np.int32)
+    keys = np.frombuffer(post_key, dtype=np.uint64)
+    recs = np.frombuffer(post_rec, dtype=np.int32)
     order = np.argsort(keys, kind="stable")
     name_vocab, name_count = _unique_counts(name_all)
     dob_vocab, dob_count = _unique_counts(dob_all)
     weak_vocab, weak_count = _unique_counts(weak_all)
     namecol_vocab, namecol_count = _unique_counts(namecol_all)
     span = 29_220
-    if len(dob_dates) > 10:
-        ords = sorted(d.toordinal() for d in dob_dates)
-        lo, hi = ords[len(ords) // 100], ords[-1 - len(ords) // 100]
+    dob_years = [1900, 2100]
+    if len(dob_ordinals) > 10:
+        ords = np.sort(np.frombuffer(dob_ordinals, dtype=np.int32))
+        lo, hi = int(ords[len(ords) // 100]), int(ords[-1 - len(ords) // 100])
         span = max(3_650, round((hi - lo) / 365.25) * 365)  # rounded to years: reveals no date
-
-    minhash = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
-    for i, m in enumerate(MinHash.generator(mh_tokens, num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_h32)):
-        minhash[i] = m.hashvalues
+        first = dt.date.fromordinal(int(ords[len(ords) // 200])).year
+        last = dt.date.fromordinal(int(ords[-1 - len(ords) // 200])).year
+        dob_years = [first // 10 * 10 - 5, last // 10 * 10 + 15]  # whole decades: reveals no date
+    id_len = sorted(id_lengths.elements()) if len(id_lengths) < 64 else []
+    id_median = id_len[len(id_len) // 2] if id_len else (max(id_lengths, key=id_lengths.get) if id_lengths else 9)
 
     return LeakIndex(
         columns=columns,
         key_id=keyer.key_id,
         record_ids=np.asarray(record_ids, dtype=np.int64),
-        entry_off=np.asarray(entry_off, dtype=np.int64),
-        entry_hash=np.asarray(entry_hash, dtype=np.uint64),
-        entry_col=np.asarray(entry_col, dtype=np.int16),
-        bigram_off=np.asarray(bigram_off, dtype=np.int64),
-        bigram=np.asarray(bigram_vals, dtype=np.uint32),
+        entry_off=np.frombuffer(entry_off, dtype=np.int64).copy(),
+        entry_hash=np.frombuffer(entry_hash, dtype=np.uint64).copy(),
+        entry_col=np.frombuffer(entry_col, dtype=np.int16).copy(),
+        bigram_off=np.frombuffer(bigram_off, dtype=np.int64).copy(),
+        bigram=np.concatenate(bigram_chunks) if bigram_chunks else np.zeros(0, dtype=np.uint32),
         post_key=keys[order],
         post_rec=recs[order],
         name_vocab=name_vocab,
         name_count=name_count,
-        id_vocab=np.unique(np.asarray(id_all, dtype=np.uint64)),
+        id_vocab=np.unique(np.frombuffer(id_all, dtype=np.uint64)),
         dob_vocab=dob_vocab,
         dob_count=dob_count,
         weak_vocab=weak_vocab,
@@ -336,8 +360,9 @@ def build_index(
         minhash=minhash,
         dob_span_days=span,
         meta={
-            "dob_years": _year_range(dob_dates),
-            "id_digits": sorted(id_lengths)[len(id_lengths) // 2] if id_lengths else 9,
+            "dob_years": dob_years,
+            "date_years": [min(other_years) // 10 * 10 - 5, max(other_years) // 10 * 10 + 15] if other_years else [],
+            "id_digits": id_median,
             "id_len_min": min(id_lengths) if id_lengths else 0,
             "id_len_max": max(id_lengths) if id_lengths else 0,
             "weak_words": min(weak_words, 12),

@@ -77,6 +77,8 @@ _F_DATE = 4
 _F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
 _F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
 _DIGIT = re.compile(r"\d")
+_DIGITS_B = re.compile(rb"\d")
+_SPACED_ID = re.compile(rb"(?<![0-9])[0-9]{2,4}(?: [0-9]{2,4}){1,4}(?![0-9])")
 _STRIP = "-./'"
 
 
@@ -187,10 +189,12 @@ class Matcher:
         id_digits = index.meta.get("id_digits", 9)
         self._id_log_p = -min(float(id_digits), 12.0)
         self._dob_years = tuple(index.meta.get("dob_years", (1900, 2100)))
+        self._date_years = tuple(index.meta.get("date_years") or (0, -1))
         self._id_len_min = max(4, int(index.meta.get("id_len_min", 4)))
         self._id_len_max = int(index.meta.get("id_len_max", 64))
         self._dob_floor = 1.0 / max(index.dob_span_days, 365)
         self._forget()
+        self._month_patterns: dict[frozenset, re.Pattern] = {}
         self._fold_cache: dict[bytes, list[str]] = {}
         self._minhash_template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=lambda x: x & 0xFFFFFFFF)
 
@@ -208,10 +212,11 @@ class Matcher:
                 flags = self._date_flags(dates)
             nid = tok.lstrip(b"0")
             id_hash = 0
-            if self._id_len_min <= len(nid) <= self._id_len_max and not flags:
+            if self._id_len_min <= len(nid) <= self._id_len_max:
                 ih = h(keyed.ID, nid.decode())
                 id_hash = ih if ih in self._id_vocab else 0
-                flags |= _F_IDSHAPE
+                if not flags:
+                    flags |= _F_IDSHAPE
             if len(nid) >= 6:
                 flags |= _F_IDLIKE
             return _Info((), id_hash, dobs, flags) if (id_hash or dobs or flags) else None
@@ -258,9 +263,16 @@ class Matcher:
         return _F_DATE | (_F_DOBLIKE if any(lo <= d.year <= hi for d in dates) else 0)
 
     def _dob_hashes(self, dates) -> tuple[int, ...]:
-        """Fingerprints of the dates that are birth dates (or other dates) somewhere in the leak."""
+        """Fingerprints of the dates that are birth dates somewhere in the leak.
+
+        Dates outside the leak's span of birth years (log timestamps, this year's dates) are
+        not even hashed.
+        """
         h = self.keyer.cached
-        return tuple(dh for d in dates if (dh := h(keyed.DOB, d.isoformat())) in self._date_vocab)
+        lo, hi = self._dob_years
+        lo2, hi2 = self._date_years
+        return tuple(dh for d in dates if (lo <= d.year <= hi or lo2 <= d.year <= hi2)
+                     and (dh := h(keyed.DOB, d.isoformat())) in self._date_vocab)
 
     def _folded(self, tok: bytes) -> list[str]:
         """Identifying name parts of a raw token (folded, split on - ' .)."""
@@ -352,10 +364,13 @@ class Matcher:
         # Document gate, in C: a leaked ID, or a leak name together with a leak date.
         id_t = self._t_id.intersection(tokens)
         if not id_t:
-            if self._t_name.isdisjoint(tokens):
+            has_names = not self._t_name.isdisjoint(tokens)
+            has_dates = not (self._t_date.isdisjoint(tokens) and self._t_month.isdisjoint(tokens))
+            spaced = (has_names or has_dates) and self._spaced_id_in(low)
+            if not (has_names and has_dates) and not spaced:
                 return []
-            if self._t_date.isdisjoint(tokens) and self._t_month.isdisjoint(tokens):
-                return []
+        else:
+            spaced = False
         relevant = self._relevant
         found = id_t.union(self._t_name.intersection(tokens), self._t_date.intersection(tokens),
                            self._t_month.intersection(tokens))
@@ -370,10 +385,10 @@ class Matcher:
                 ids.add(info.id_hash)
             dobs.update(info.dobs)
             month = month or bool(info.flags & _F_MONTH)
-        if not ids and not (names and (dobs or month)):
+        if not ids and not spaced and not (names and (dobs or month)):
             return []
         if month and names:
-            dobs.update(self._dob_hashes(text_dates(text)))
+            dobs.update(self._dob_hashes(self._month_dates(low, self._t_month.intersection(tokens))))
         # Which names and dates take part in a posting hit anywhere in the document: only lines
         # holding one of those (or a leaked ID) need a closer look.
         hit_names, hit_dobs = names, dobs
@@ -386,12 +401,31 @@ class Matcher:
             hit_dobs = set(da[cols].tolist())
         elif not dobs:
             hit_names = set()
-        if not ids and not hit_names:
+        if spaced:  # grouped IDs are only assembled per line: look at every name and date line
+            hit_names, hit_dobs = names, dobs
+        elif not ids and not hit_names:
             return []
         anchors = {t for t, i in infos.items()
                    if i.id_hash or (i.names and not hit_names.isdisjoint(i.names))
                    or (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
         return self._match_lines(part, text, low, infos, anchors)
+
+    def _month_dates(self, low: bytes, months: set[bytes]) -> set:
+        """Dates written with month names, read only where a month name stands next to a number."""
+        key = frozenset(months)
+        pattern = self._month_patterns.get(key)
+        if pattern is None:
+            alt = b"|".join(re.escape(m) for m in sorted(months, key=len, reverse=True))
+            pattern = re.compile(rb"(?<![a-z])(?:" + alt + rb")\.?[ .\-/]{1,4}\d|\d[ .\-/]{1,4}(?:de |of )?(?:"
+                                 + alt + rb")(?![a-z])")
+            if len(self._month_patterns) > 1000:
+                self._month_patterns.clear()
+            self._month_patterns[key] = pattern
+        out: set = set()
+        for hit in pattern.finditer(low):
+            ctx = low[max(0, hit.start() - 8):hit.end() + 24]
+            out |= text_dates(ctx.decode("utf-8", "ignore"))
+        return out
 
     def _posting_hits(self, arr: np.ndarray) -> np.ndarray:
         """Boolean mask: which of ``arr``'s keys are in the posting array."""
@@ -429,6 +463,15 @@ class Matcher:
                     w.dobs.setdefault(dh, 1)
                 w.flags |= self._date_flags(tds)
         return w
+
+    def _spaced_id_in(self, low: bytes) -> bool:
+        """Whether a leaked ID is written in digit groups somewhere ("A 277 958 520")."""
+        for m in _SPACED_ID.finditer(low):
+            nid = m.group().replace(b" ", b"").lstrip(b"0")
+            if self._id_len_min <= len(nid) <= self._id_len_max and \
+                    self.keyer.cached(keyed.ID, nid.decode()) in self._id_vocab:
+                return True
+        return False
 
     def _spaced_ids(self, w: _Window) -> None:
         """IDs written in digit groups ("A 482 546 057", "482 546 057")."""

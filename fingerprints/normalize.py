@@ -25,6 +25,7 @@ PARTICLES = frozenset(
     "al el mc st".split()
 )
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NON_ALPHA = re.compile(r"[^a-z]+")
 
@@ -37,8 +38,9 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_SPECIAL)))
+    if not text.isascii():
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return text.casefold().translate(_SPECIAL)
 
 

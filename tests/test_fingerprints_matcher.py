@@ -188,10 +188,6 @@ def test_spaced_ids_next_to_a_name_and_date(leak: Leak) -> None:
     assert doc.fields["A-Number"]["records"] == len(idx)
 
 
-@pytest.mark.xfail(strict=True, reason="document gate (Matcher._match_text) only passes on a single-token leaked "
-                                       "ID or on a leak name next to a date; an ID written in digit groups "
-                                       "('A 277 958 520') is only assembled later (_spaced_ids), so rows holding "
-                                       "a spaced ID with only a name, or only a date of birth, are never looked at")
 @pytest.mark.parametrize("other", ["name", "dob"])
 def test_spaced_ids_with_one_other_field(leak: Leak, other: str) -> None:
     idx = sample(leak, 25, distinct(leak))
@@ -202,7 +198,7 @@ def test_spaced_ids_with_one_other_field(leak: Leak, other: str) -> None:
 
 
 def test_the_same_rows_with_unspaced_ids_are_found(leak: Leak) -> None:
-    """Control for the xfail above: identical rows with the ID in one token are hits."""
+    """Control: identical rows with the ID in one token are hits."""
     idx = sample(leak, 25, distinct(leak))
     doc = leak.matcher.match(lines(leak, idx, lambda p: f"{p.last}\t{p.first}\tA-{p.a_number}"))
     assert_hit(leak, doc, idx)
@@ -365,9 +361,6 @@ def test_eight_digit_ids() -> None:
     assert m.leaked_values_in("case 33445566") == ["id"]
 
 
-@pytest.mark.xfail(strict=True, reason="Matcher._classify treats an 8-digit token starting 19/20 that parses as a "
-                                       "compact date (YYYYMMDD) only as a date and never looks it up as an ID, so a "
-                                       "leak whose ID column holds such numbers ('20110512') never matches on them")
 def test_eight_digit_ids_that_look_like_dates() -> None:
     assert _case_number_matcher().match("QUELLIN ZORVAK 20110512").record_ids == [1]
 
