@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ from tracker.errors import UsageError
 TARGET_RATIO = 1.25  # the pipeline should run at least this many times the bare tokenizer's speed
 LEAK_NAME = "bench"
 STREAM_SEED = 7
+STREAM_LEAK_ROWS = 6252
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
 Progress = Callable[[str], None]
@@ -231,13 +232,15 @@ def _gc_enabled() -> Iterator[None]:
 
 def run_throughput(work: Path, megabytes: float, progress: Progress = _quiet) -> dict[str, Any]:
     """CPU seconds per MB of the scan pipeline vs the bare tokenizer over one synthetic paste stream."""
-    from tracker.synth import paste_stream, write_leak_csv
-    from tracker.synth.leak import generate_leak
+    from tracker.synth import generate_leak, paste_stream
+    from tracker.synth.render import to_csv
 
     work.mkdir(parents=True, exist_ok=True)
     progress(f"throughput: generating {megabytes:g} MB of pastes")
-    leak_csv = write_leak_csv(work / "leak.csv", 6252, STREAM_SEED)
-    labels = paste_stream(work / "stream", STREAM_SEED, megabytes, generate_leak(6252, STREAM_SEED)[1])
+    header, rows = generate_leak(STREAM_LEAK_ROWS, STREAM_SEED)
+    leak_csv = work / "leak.csv"
+    leak_csv.write_text(to_csv(header, rows), encoding="utf-8")
+    labels = paste_stream(work / "stream", STREAM_SEED, megabytes, rows)
     files = _doc_files(work / "stream" / "docs")
     blobs = [f.read_bytes() for f in files]
     size_mb = sum(map(len, blobs)) / 1e6
@@ -353,8 +356,10 @@ def run(options: BenchOptions, progress: Progress = _quiet) -> dict[str, Any]:
         report: dict[str, Any] = {"environment": environment(), "corpora": [], "registration": []}
         for rows in sorted(options.register_rows):
             report["registration"].append(run_registration(work / "registration", rows, progress))
+        names: Counter[str] = Counter()
         for i, corpus in enumerate(options.corpora):
-            name = corpus.name if corpus.name not in {c["name"] for c in report["corpora"]} else f"{corpus.name}-{i}"
+            names[corpus.name] += 1  # two corpora called "dev" are reported as dev and dev-2
+            name = corpus.name if names[corpus.name] == 1 else f"{corpus.name}-{names[corpus.name]}"
             report["corpora"].append(run_corpus(corpus, work / f"run-{i}-{corpus.name}", name, progress))
         for seed in options.generate_seeds:
             progress(f"generating corpus for seed {seed}")
