@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import random
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 _SYLLABLES = ["ka", "lo", "mi", "rü", "sé", "ta", "vo", "zä", "ne", "çu", "bö", "ñi", "dar", "wen"]
@@ -37,7 +38,7 @@ def people(count: int, seed: int = 7) -> list[Person]:
                    f"X{rng.randrange(10**7):07d}") for _ in range(count)]
 
 
-def zip_bytes(members: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def zip_bytes(members: Mapping[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     """A zip archive of ``members`` (path -> content), in the given order."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression) as archive:

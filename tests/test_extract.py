@@ -318,6 +318,18 @@ def test_pdf_pages_in_order(encryption: EncryptionMethod | None) -> None:
     assert only_part(result).text.split("\n") == PDF_PAGES[0] + PDF_PAGES[1]
 
 
+def test_pdf_table_rows_stay_one_line() -> None:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=10)
+    pdf.add_page()
+    rows = [["First", "Last", "DOB", "ID"]] + [person.cells for person in PEOPLE]
+    for row in rows:
+        for cell in row:
+            pdf.cell(45, 8, cell)
+        pdf.ln(8)
+    assert only_part(extract(bytes(pdf.output()), "table.pdf")).text == tsv(rows)
+
+
 def test_pdf_without_text_is_unsupported() -> None:
     pdf = FPDF()
     pdf.add_page()

@@ -30,9 +30,9 @@ def xlsx_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def tar_bytes(members: dict[str, bytes], mode: str = "w") -> bytes:
+def tar_bytes(members: dict[str, bytes], gzipped: bool = False) -> bytes:
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode=mode) as archive:
+    with tarfile.open(fileobj=buffer, mode="w:gz" if gzipped else "w") as archive:
         for path, content in members.items():
             info = tarfile.TarInfo(path)
             info.size = len(content)
@@ -181,10 +181,10 @@ def test_tar_and_tar_gz_are_one_level() -> None:
     members = {"list/people.csv": CSV.encode(), "list/readme.txt": b"hello"}
     expected = [Part("list/people.csv", "csv", CSV_LINES), Part("list/readme.txt", "text", "hello")]
     assert extract(tar_bytes(members), "x.tar") == Extracted("tar", expected, [])
-    assert extract(tar_bytes(members, "w:gz"), "x.tar.gz") == Extracted("gzip", expected, [])
-    in_zip = extract(zip_bytes({"b.tgz": tar_bytes(members, "w:gz")}))
+    assert extract(tar_bytes(members, gzipped=True), "x.tar.gz") == Extracted("gzip", expected, [])
+    in_zip = extract(zip_bytes({"b.tgz": tar_bytes(members, gzipped=True)}))
     assert [part.name for part in in_zip.parts] == ["b.tgz/list/people.csv", "b.tgz/list/readme.txt"]
-    assert extract(nested_zip(2, tar_bytes(members, "w:gz")), limits=Limits(max_depth=3)).parts
+    assert extract(nested_zip(2, tar_bytes(members, gzipped=True)), limits=Limits(max_depth=3)).parts
 
 
 def test_corrupt_gzip_is_an_extraction_error() -> None:

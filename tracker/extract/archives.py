@@ -15,7 +15,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 from tracker.errors import ExtractionError, LimitExceeded, UnsupportedFormat
 from tracker.extract.detect import basename
@@ -34,6 +34,10 @@ _JUNK_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
 _ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, *_STREAM_ERRORS)
 _STREAM_SUFFIXES = {"gzip": (".gz", ".gzip", ".tgz"), "bz2": (".bz2", ".tbz2", ".tbz"), "xz": (".xz", ".txz")}
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def join_path(prefix: str, name: str) -> str:
@@ -138,7 +142,7 @@ class ArchiveReader:
         A truncated stream (an interrupted download) still gives what was decompressed so far.
         """
         self.budget.take_members(1, label)
-        stream: BinaryIO
+        stream: io.BufferedIOBase
         if kind == "gzip":
             stream = gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb")
         elif kind == "bz2":
@@ -159,7 +163,7 @@ class ArchiveReader:
         content = b"".join(chunks)
         yield path, content, "tar" if _is_tar(content) else None
 
-    def _chunks(self, stream: BinaryIO, compressed: int | None, path: str) -> Iterator[bytes]:
+    def _chunks(self, stream: _Readable, compressed: int | None, path: str) -> Iterator[bytes]:
         """Read ``stream`` to its end in chunks, charging each one to the budget."""
         produced = 0
         while chunk := stream.read(_CHUNK):

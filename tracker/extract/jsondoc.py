@@ -78,8 +78,8 @@ def _walk(root: Any, lines: list[str]) -> None:
         children: list[tuple[str | None, Any]] = []
         if type(value) is dict:
             if _is_flat_record(value):
-                cells = map(_scalar, value.values())
-                lines.append("\t".join(cells) if key is None else key + "\t" + "\t".join(cells))
+                line = "\t".join(map(_scalar, value.values()))
+                lines.append(line if key is None else key + "\t" + line)
             elif _is_record(value):
                 cells = [] if key is None else [key]
                 _record_cells(value, cells, children)

@@ -1,14 +1,20 @@
 """PDF to text with pypdf: every page in order, pages joined by a newline.
 
-Table rows in PDFs often come out one cell per line or split across lines; the matcher copes
-with that. What it cannot cope with is a PDF that has no text at all (a scan): that is refused
-as unsupported rather than returned as an empty, apparently clean document.
+Pages are read in pypdf's layout mode, so a table row stays one line with its cells split at
+wide gaps (tabs, as everywhere else); where that fails, plain mode gives the text with rows
+often split over lines, which the matcher copes with. What it cannot cope with is a PDF that
+has no text at all (a scan): that is refused as unsupported rather than returned as an empty,
+apparently clean document.
 """
 from __future__ import annotations
 
 import io
-import re
 import logging
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 from tracker.errors import ExtractionError, UnsupportedFormat
 from tracker.extract.messages import reason, where
@@ -25,7 +31,7 @@ _PYPDF_LOG.propagate = False
 _CELL_GAP = re.compile(r" {3,}")
 
 
-def _page_text(page) -> str:
+def _page_text(page: PageObject) -> str:
     """A page's text with table rows kept on one line.
 
     pypdf's layout mode places text by its position, so a table row stays one line (plain

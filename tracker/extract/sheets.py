@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 
 from python_calamine import CalamineWorkbook
 
@@ -28,7 +29,7 @@ def sheet_texts(data: bytes, kind: str, name: str = "") -> list[tuple[str, str]]
     return [(sheet, rows_to_text(rows)) for sheet, rows in sheets]
 
 
-def rows_to_text(rows: list[list[object]]) -> str:
+def rows_to_text(rows: Sequence[Sequence[object]]) -> str:
     """One line per row that has any value, cells joined by tabs."""
     lines = []
     for row in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from typing import Literal
 
 _DELIMITERS = ",;\t|"
 _SAMPLE = 32 * 1024
@@ -60,7 +61,7 @@ def rows_text(text: str, delimiter: str) -> str:
     return "\n".join(row for row in rows if row.strip(_CELL_SEP + " ")).replace(_CELL_SEP, "\t")
 
 
-def _parse(text: str, delimiter: str, quoting: int) -> str:
+def _parse(text: str, delimiter: str, quoting: Literal[0, 3]) -> str:
     """Rows joined by the record separator, cells by the unit separator."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=False)
     return _ROW_SEP.join(map(_CELL_SEP.join, reader))

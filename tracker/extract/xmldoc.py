@@ -28,11 +28,12 @@ Marks = Callable[[ElementTree.Element, str], tuple[str, str]]
 def parse_xml(xml: bytes | str, name: str = "") -> ElementTree.Element:
     """The root element of a document; ``ExtractionError`` if it is not well-formed XML."""
     try:
-        return fromstring(xml, forbid_dtd=True)
+        root: ElementTree.Element = fromstring(xml, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise ExtractionError(f"XML document declares a DTD or entities, refused{where(name)}") from exc
     except (ElementTree.ParseError, ValueError, LookupError) as exc:
         raise ExtractionError(f"corrupt XML{where(name)}: {reason(exc)}") from exc
+    return root
 
 
 def xml_lines(root: ElementTree.Element, marks: Marks, text_tags: frozenset[str] | None = None,
