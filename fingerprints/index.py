@@ -19,6 +19,7 @@ from collections import Counter
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -127,6 +128,11 @@ class LeakIndex:
     # -- serialization ---------------------------------------------------------------
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
+        self.save(buf)
+        return buf.getvalue()
+
+    def save(self, fileobj: BinaryIO) -> None:
+        """Write the index to an open binary file (no in-memory copy of a large index)."""
         header = {
             "format": FORMAT_VERSION,
             "columns": [{"name": c.name, "role": c.role.value} for c in self.columns],
@@ -137,8 +143,7 @@ class LeakIndex:
             "meta": self.meta,
         }
         arrays = {name: getattr(self, name) for name in _ARRAYS}
-        np.savez(buf, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays)
-        return buf.getvalue()
+        np.savez(fileobj, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "LeakIndex":

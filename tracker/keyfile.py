@@ -12,6 +12,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from fingerprints.keyed import Keyer
 from tracker.errors import ConfigError
@@ -19,8 +20,10 @@ from tracker.errors import ConfigError
 KEY_BYTES = 32
 
 
-def write_private_temp(folder: Path, stem: str, data: bytes) -> Path:
+def write_private_temp(folder: Path, stem: str, data: "bytes | Callable[[BinaryIO], None]") -> Path:
     """Write ``data`` to a new owner-only (0600) temporary file in ``folder``, fsynced.
+
+    ``data`` is bytes, or a function that writes to the open file (for large contents).
 
     The caller moves it into place (``os.replace`` or ``os.link``) and removes it on failure;
     writing next to the target keeps that move atomic.
@@ -29,9 +32,13 @@ def write_private_temp(folder: Path, stem: str, data: bytes) -> Path:
     tmp = folder / f".{stem}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        if callable(data):
+            with os.fdopen(os.dup(fd), "wb") as fh:
+                data(fh)
+        else:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
         os.fsync(fd)
     except BaseException:
         os.close(fd)

@@ -143,13 +143,16 @@ def add_leak(
         index = build_index(table.rows, table.columns, keyer, table.record_ids)
     except FingerprintError as exc:
         raise UsageError(f"cannot index leak file {path}: {exc}") from exc
-    data = index.to_bytes()
-    index_sha256 = hashlib.sha256(data).hexdigest()
-    relative = f"indexes/{name}-{index_sha256[:12]}.idx"
-    target = settings.home / relative
+    n_records = len(table.record_ids)
+    del table.rows[:]  # the plaintext table is not needed any more: free it before writing
     settings.ensure_home()
-    tmp = write_private_temp(target.parent, target.name, data)
+    (settings.home / "indexes").mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = write_private_temp(settings.home / "indexes", f"{name}.idx", index.save)
     try:
+        index_sha256 = file_sha256(tmp)
+        index_bytes = tmp.stat().st_size
+        relative = f"indexes/{name}-{index_sha256[:12]}.idx"
+        target = settings.home / relative
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -157,9 +160,9 @@ def add_leak(
 
     values = dict(
         file_name=path.name, file_format=str(table.file_format), file_sha256=sha256,
-        n_records=len(table.record_ids), columns=[{"name": c.name, "role": Role(c.role).value} for c in index.columns],
+        n_records=n_records, columns=[{"name": c.name, "role": Role(c.role).value} for c in index.columns],
         sheets=_jsonable(table.sheets), key_id=keyer.key_id, index_path=relative,
-        index_sha256=index_sha256, index_bytes=len(data),
+        index_sha256=index_sha256, index_bytes=index_bytes,
     )
     old_path = existing.index_path if existing is not None else None
     try:

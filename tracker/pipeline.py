@@ -123,6 +123,7 @@ class Scanner:
     def __init__(self, engine: Engine, leaks: Sequence[Leak], keyer: Keyer, *, settings: Settings,
                  fetcher: UrlFetcher | None = None, limits: Limits | None = None) -> None:
         self.engine = engine
+        self.keyer = keyer
         self.fetcher = fetcher
         self._own_fetcher: UrlFetcher | None = None
         self.limits = limits
@@ -177,6 +178,12 @@ class Scanner:
                                                     data=found)
                     results.append(ScanResult(source, leak.name, "hit", sha256, found.score, found.record_ids,
                                               found.fields, hit_id=hit.id, new_hit=created))
+                if any(r.verdict == "hit" for r in results):
+                    # While the text is in hand: a keyed sketch lets the workflow group mirrors
+                    # that differ slightly (near-duplicates) into one incident.
+                    from tracker.workflow.incidents import document_sketch, save_sketch
+
+                    save_sketch(session, document.id or 0, document_sketch(self.keyer, "\n".join(texts)))
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot store the scan of {source}: {exc}") from exc
         log.info("scanned %s (%d bytes, %d parts): %s", source, len(data), len(texts),
