@@ -78,7 +78,8 @@ _F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
 _F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
 _DIGIT = re.compile(r"\d")
 _DIGITS_B = re.compile(rb"\d")
-_SPACED_ID = re.compile(rb"(?<![0-9])[0-9]{2,4}(?: [0-9]{2,4}){1,4}(?![0-9])")
+#: Every 2- to 4-digit number: the groups an ID can be written in ("A 277 958 520").
+_DIGIT_GROUPS = frozenset(f"{i:0{n}d}".encode() for n in (2, 3, 4) for i in range(10 ** n))
 _STRIP = "-./'"
 
 
@@ -194,7 +195,6 @@ class Matcher:
         self._id_len_max = int(index.meta.get("id_len_max", 64))
         self._dob_floor = 1.0 / max(index.dob_span_days, 365)
         self._forget()
-        self._month_patterns: dict[frozenset, re.Pattern] = {}
         self._fold_cache: dict[bytes, list[str]] = {}
         self._minhash_template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=lambda x: x & 0xFFFFFFFF)
 
@@ -366,7 +366,8 @@ class Matcher:
         if not id_t:
             has_names = not self._t_name.isdisjoint(tokens)
             has_dates = not (self._t_date.isdisjoint(tokens) and self._t_month.isdisjoint(tokens))
-            spaced = (has_names or has_dates) and self._spaced_id_in(low)
+            spaced = ((has_names or has_dates) and len(_DIGIT_GROUPS.intersection(tokens)) >= 2
+                      and self._spaced_id_in(tokens))
             if not (has_names and has_dates) and not spaced:
                 return []
         else:
@@ -388,11 +389,11 @@ class Matcher:
         if not ids and not spaced and not (names and (dobs or month)):
             return []
         if month and names:
-            dobs.update(self._dob_hashes(self._month_dates(low, self._t_month.intersection(tokens))))
+            dobs.update(self._dob_hashes(self._month_dates(tokens, self._t_month.intersection(tokens))))
         # Which names and dates take part in a posting hit anywhere in the document: only lines
         # holding one of those (or a leaked ID) need a closer look.
         hit_names, hit_dobs = names, dobs
-        if names and dobs and len(names) * len(dobs) <= 4_000_000:
+        if names and dobs and len(names) * len(dobs) <= 250_000:
             na = np.fromiter(names, dtype=np.uint64, count=len(names))
             da = np.fromiter(dobs, dtype=np.uint64, count=len(dobs))
             hit = self._posting_hits(mix_np(na[:, None], da[None, :]).ravel()).reshape(len(na), len(da))
@@ -410,21 +411,14 @@ class Matcher:
                    or (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
         return self._match_lines(part, text, low, infos, anchors)
 
-    def _month_dates(self, low: bytes, months: set[bytes]) -> set:
-        """Dates written with month names, read only where a month name stands next to a number."""
-        key = frozenset(months)
-        pattern = self._month_patterns.get(key)
-        if pattern is None:
-            alt = b"|".join(re.escape(m) for m in sorted(months, key=len, reverse=True))
-            pattern = re.compile(rb"(?<![a-z])(?:" + alt + rb")\.?[ .\-/]{1,4}\d|\d[ .\-/]{1,4}(?:de |of )?(?:"
-                                 + alt + rb")(?![a-z])")
-            if len(self._month_patterns) > 1000:
-                self._month_patterns.clear()
-            self._month_patterns[key] = pattern
+    def _month_dates(self, tokens: list[bytes], months: set[bytes]) -> set:
+        """Dates written with month names, read from the few tokens around each month name."""
         out: set = set()
-        for hit in pattern.finditer(low):
-            ctx = low[max(0, hit.start() - 8):hit.end() + 24]
-            out |= text_dates(ctx.decode("utf-8", "ignore"))
+        for i, t in enumerate(tokens):
+            if t in months:
+                ctx = b" ".join(tokens[max(0, i - 3):i + 4])
+                if _DIGITS_B.search(ctx):
+                    out |= text_dates(ctx.decode("utf-8", "ignore"))
         return out
 
     def _posting_hits(self, arr: np.ndarray) -> np.ndarray:
@@ -464,29 +458,39 @@ class Matcher:
                 w.flags |= self._date_flags(tds)
         return w
 
-    def _spaced_id_in(self, low: bytes) -> bool:
+    def _spaced_id_in(self, tokens: list[bytes]) -> bool:
         """Whether a leaked ID is written in digit groups somewhere ("A 277 958 520")."""
-        for m in _SPACED_ID.finditer(low):
-            nid = m.group().replace(b" ", b"").lstrip(b"0")
-            if self._id_len_min <= len(nid) <= self._id_len_max and \
-                    self.keyer.cached(keyed.ID, nid.decode()) in self._id_vocab:
+        run: list[bytes] = []
+        for t in tokens:
+            if t in _DIGIT_GROUPS:
+                run.append(t)
+                continue
+            if len(run) >= 2 and self._grouped_id(run)[1]:
                 return True
-        return False
+            run = []
+        return len(run) >= 2 and self._grouped_id(run)[1]
+
+    def _grouped_id(self, run: list[bytes]) -> tuple[bool, int]:
+        """(shaped like this leak's IDs, leaked ID fingerprint or 0) of a run of digit groups."""
+        nid = b"".join(run).lstrip(b"0")
+        if not self._id_len_min <= len(nid) <= self._id_len_max:
+            return False, 0
+        ih = self.keyer.cached(keyed.ID, nid.decode())
+        return True, ih if ih in self._id_vocab else 0
 
     def _spaced_ids(self, w: _Window) -> None:
         """IDs written in digit groups ("A 482 546 057", "482 546 057")."""
         run: list[bytes] = []
         for t in w.tokens + [b""]:
-            if t.isdigit() and 2 <= len(t) <= 4:
+            if t in _DIGIT_GROUPS:
                 run.append(t)
                 continue
             if len(run) >= 2:
-                nid = b"".join(run).lstrip(b"0")
-                if self._id_len_min <= len(nid) <= self._id_len_max:
+                shaped, ih = self._grouped_id(run)
+                if shaped:
                     w.flags |= _F_IDSHAPE
-                    ih = self.keyer.cached(keyed.ID, nid.decode())
-                    if ih in self._id_vocab:
-                        w.ids.add(ih)
+                if ih:
+                    w.ids.add(ih)
             run = []
 
     def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, _Info],
