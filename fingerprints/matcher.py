@@ -91,6 +91,16 @@ class _Info:
     flags: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Anchors:
+    """Tokens that make a line worth a closer look."""
+
+    ids: set[bytes]
+    names: set[bytes]
+    dobs: set[bytes]
+    spaced: bool
+
+
 @dataclass
 class RecordMatch:
     """One leaked record found in a document: where, how closely, on which fields."""
@@ -285,10 +295,11 @@ class Matcher:
             self._fold_cache[tok] = got
         return got
 
-    def _learn(self, tokens: list[bytes]) -> None:
+    def _learn(self, tokens: "set[bytes] | list[bytes]") -> None:
         """Classify the tokens not seen before (once per process; most tokens recur)."""
         known = self._known
-        if known.issuperset(tokens):
+        new = known.intersection(tokens)
+        if len(new) == len(tokens):
             return
         if len(known) > 3_000_000:
             self._forget()
@@ -359,7 +370,8 @@ class Matcher:
     # -- passes -----------------------------------------------------------------------
     def _match_text(self, part: int, text: str) -> list[RecordMatch]:
         low = text.encode("utf-8", "ignore").translate(TRANSLATE)
-        tokens = low.split()
+        token_list = low.split()
+        tokens = set(token_list)  # distinct tokens: every set operation below runs over few
         self._learn(tokens)
         # Document gate, in C: a leaked ID, or a leak name together with a leak date.
         id_t = self._t_id.intersection(tokens)
@@ -367,7 +379,7 @@ class Matcher:
             has_names = not self._t_name.isdisjoint(tokens)
             has_dates = not (self._t_date.isdisjoint(tokens) and self._t_month.isdisjoint(tokens))
             spaced = ((has_names or has_dates) and len(_DIGIT_GROUPS.intersection(tokens)) >= 2
-                      and self._spaced_id_in(tokens))
+                      and self._spaced_id_in(token_list))
             if not (has_names and has_dates) and not spaced:
                 return []
         else:
@@ -389,7 +401,7 @@ class Matcher:
         if not ids and not spaced and not (names and (dobs or month)):
             return []
         if month and names:
-            dobs.update(self._dob_hashes(self._month_dates(tokens, self._t_month.intersection(tokens))))
+            dobs.update(self._dob_hashes(self._month_dates(token_list, self._t_month.intersection(tokens))))
         # Which names and dates take part in a posting hit anywhere in the document: only lines
         # holding one of those (or a leaked ID) need a closer look.
         hit_names, hit_dobs = names, dobs
@@ -406,10 +418,11 @@ class Matcher:
             hit_names, hit_dobs = names, dobs
         elif not ids and not hit_names:
             return []
-        anchors = {t for t, i in infos.items()
-                   if i.id_hash or (i.names and not hit_names.isdisjoint(i.names))
-                   or (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
-        return self._match_lines(part, text, low, infos, anchors)
+        id_anchor = {t for t, i in infos.items() if i.id_hash}
+        name_anchor = {t for t, i in infos.items() if i.names and not hit_names.isdisjoint(i.names)}
+        dob_anchor = {t for t, i in infos.items()
+                      if (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
+        return self._match_lines(part, text, low, infos, _Anchors(id_anchor, name_anchor, dob_anchor, spaced))
 
     def _month_dates(self, tokens: list[bytes], months: set[bytes]) -> set:
         """Dates written with month names, read from the few tokens around each month name."""
@@ -494,7 +507,7 @@ class Matcher:
             run = []
 
     def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, _Info],
-                     anchors: set[bytes]) -> list[RecordMatch]:
+                     anchors: "_Anchors") -> list[RecordMatch]:
         lines_b = low.split(b"\n")
         lines_s = text.split("\n")
         line_windows: dict[int, list[_Window]] = {}
@@ -503,7 +516,10 @@ class Matcher:
         def neighbour(j: int) -> _Window | None:
             return self._neighbour(j, lines_b, lines_s, part, infos, line_windows, neighbours_cache)
 
-        windows = self._windows(part, lines_b, lines_s, infos, anchors, line_windows)
+        chosen, every = self._candidate_lines(lines_b, anchors)
+        if not anchors.spaced:
+            chosen = self._lines_with_postings(chosen, lines_b, lines_s, infos, anchors)
+        windows = self._windows(part, lines_b, lines_s, infos, (chosen, every), line_windows)
         keys: list[int] = []
         owner: list[int] = []
         for wi, w in enumerate(windows):
@@ -529,7 +545,8 @@ class Matcher:
         # leaked birth date (both names mistyped), comparing names by their bigrams.
         found = {rm.record_id for rm in out}
         dob_anchors = {t for t, i in infos.items() if i.dobs or i.flags & _F_MONTH}
-        windows2 = self._windows(part, lines_b, lines_s, infos, dob_anchors, line_windows)
+        rescue = [i for i, lb in enumerate(lines_b) if lb and not dob_anchors.isdisjoint(lb.split())]
+        windows2 = self._windows(part, lines_b, lines_s, infos, (rescue, dob_anchors), line_windows)
         keys, owner = [], []
         for wi, w in enumerate(windows2):
             if len(w.tokens) >= 3:
@@ -544,20 +561,89 @@ class Matcher:
                 out.append(rm)
         return out
 
-    def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str], infos: dict[bytes, _Info],
-                 anchors: set[bytes], line_windows: dict[int, list[_Window]]) -> list[_Window]:
-        """Windows of the lines holding an anchor token (a long line gives several)."""
-        windows: list[_Window] = []
+    def _lines_with_postings(self, chosen: list[int], lines_b: list[bytes], lines_s: list[str],
+                             infos: dict[bytes, _Info], a: "_Anchors") -> list[int]:
+        """The chosen short lines whose own posting keys hit the index (long lines all stay).
+
+        A cheap first look that needs no window: only the anchor tokens of a line (found by
+        set intersections in C) make its keys; most lines of a table of other people stop here.
+        """
+        keep: list[int] = []
+        keys: list[int] = []
+        owner: list[int] = []
+        split = {i: lines_b[i].split() for i in chosen}
+        for i in chosen:
+            toks = split[i]
+            if len(toks) > LONG_LINE:
+                keep.append(i)
+                continue
+            for t in a.ids.intersection(toks):
+                keys.append(posting_key_id(infos[t].id_hash))
+                owner.append(i)
+            names = [nh for t in a.names.intersection(toks) for nh in infos[t].names]
+            date_toks = a.dobs.intersection(toks)
+            dobs = {dh for t in date_toks for dh in infos[t].dobs}
+            if any(infos[t].flags & _F_MONTH for t in date_toks):
+                dobs.update(self._dob_hashes(text_dates(lines_s[i])))
+            if names and not dobs:  # a row wrapped onto a neighbouring line
+                for j in (i - 1, i + 1):
+                    nb = split.get(j)
+                    if nb is None and 0 <= j < len(lines_b):
+                        nb = lines_b[j].split()
+                    if nb:
+                        dobs.update(dh for t in a.dobs.intersection(nb) for dh in infos[t].dobs)
+            elif dobs and not names:
+                for j in (i - 1, i + 1):
+                    nb = split.get(j)
+                    if nb is None and 0 <= j < len(lines_b):
+                        nb = lines_b[j].split()
+                    if nb:
+                        names.extend(nh for t in a.names.intersection(nb) for nh in infos[t].names)
+            for nh in names:
+                for dh in dobs:
+                    keys.append(posting_key_name_dob(nh, dh))
+                    owner.append(i)
+        if keys:
+            hit = self._posting_hits(np.asarray(keys, dtype=np.uint64))
+            keep.extend({owner[k] for k in np.nonzero(hit)[0].tolist()})
+        return sorted(set(keep))
+
+    def _candidate_lines(self, lines_b: list[bytes], a: "_Anchors") -> tuple[list[int], set[bytes]]:
+        """Lines that can hold a record: a leaked ID, or a hit name and a hit date on the line
+        (or on a neighbouring line, for rows wrapped in two). Two C-level set checks a line."""
+        every = a.ids | a.names | a.dobs
+        if a.spaced:  # grouped IDs are assembled per line: every line with a name or date counts
+            return [i for i, lb in enumerate(lines_b) if lb and not every.isdisjoint(lb.split())], every
+        flags: dict[int, int] = {}
         for i, lb in enumerate(lines_b):
             if not lb:
                 continue
             toks = lb.split()
-            if anchors.isdisjoint(toks):
+            if every.isdisjoint(toks):
                 continue
+            flags[i] = ((1 if not a.ids.isdisjoint(toks) else 0) | (2 if not a.names.isdisjoint(toks) else 0)
+                        | (4 if not a.dobs.isdisjoint(toks) else 0))
+        chosen = []
+        for i, f in flags.items():
+            if f & 1 or f & 6 == 6:
+                chosen.append(i)
+            elif f & 6:  # only a name or only a date: its partner may sit on the next line
+                want = 4 if f & 2 else 2
+                if flags.get(i - 1, 0) & want or flags.get(i + 1, 0) & want:
+                    chosen.append(i)
+        return chosen, every
+
+    def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str], infos: dict[bytes, _Info],
+                 selection: tuple[list[int], set[bytes]], line_windows: dict[int, list[_Window]]) -> list[_Window]:
+        """Windows of the selected lines holding an anchor token (a long line gives several)."""
+        chosen, anchors = selection
+        windows: list[_Window] = []
+        for i in chosen:
             known = line_windows.get(i)
             if known is not None:
                 windows.extend(w for w in known if not anchors.isdisjoint(w.tokens))
                 continue
+            toks = lines_b[i].split()
             if len(toks) <= LONG_LINE:
                 spans = [(0, len(toks))]
             else:
