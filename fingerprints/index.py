@@ -215,6 +215,7 @@ def build_index(
     name_all = array("Q")
     id_all = array("Q")
     id_lengths: Counter[int] = Counter()
+    name_len_max = 0
     dob_all = array("Q")
     weak_all = array("Q")
     weak_raw: set[int] = set()
@@ -254,6 +255,7 @@ def build_index(
             if role.is_name:
                 cell_hashes = []
                 for tok in identifying_name_tokens(cell):
+                    name_len_max = max(name_len_max, len(tok))
                     nh = h(keyed.NAME, tok)
                     names.append(nh)
                     entry_hash.append(nh)
@@ -368,6 +370,7 @@ def build_index(
             "dob_years": dob_years,
             "date_years": [min(other_years) // 10 * 10 - 5, max(other_years) // 10 * 10 + 15] if other_years else [],
             "id_digits": id_median,
+            "name_len_max": name_len_max,
             "id_len_min": min(id_lengths) if id_lengths else 0,
             "id_len_max": max(id_lengths) if id_lengths else 0,
             "weak_words": min(weak_words, 12),

@@ -78,6 +78,10 @@ _F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
 _F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
 _DIGIT = re.compile(r"\d")
 _DIGITS_B = re.compile(rb"\d")
+#: Letters-and-digits tokens that can still be an ID ("a123456789") or a date ("14mar1988").
+_MIXED_VALUE = re.compile(rb"[a-z]{1,3}[0-9]{3,}|[0-9]{1,2}[a-z]{3,10}[0-9]{2,4}")
+_LONGEST_VALUE = 64
+_ALPHA_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 #: Every 2- to 4-digit number: the groups an ID can be written in ("A 277 958 520").
 _DIGIT_GROUPS = frozenset(f"{i:0{n}d}".encode() for n in (2, 3, 4) for i in range(10 ** n))
 _STRIP = "-./'"
@@ -203,6 +207,7 @@ class Matcher:
         self._date_years = tuple(index.meta.get("date_years") or (0, -1))
         self._id_len_min = max(4, int(index.meta.get("id_len_min", 4)))
         self._id_len_max = int(index.meta.get("id_len_max", 64))
+        self._name_len_max = int(index.meta.get("name_len_max", 40))
         self._dob_floor = 1.0 / max(index.dob_span_days, 365)
         self._forget()
         self._fold_cache: dict[bytes, list[str]] = {}
@@ -233,11 +238,13 @@ class Matcher:
         if tok.isalpha():  # plain ASCII word
             s = tok.decode()
             names = ()
-            if len(s) >= 2 and s not in PARTICLES:
+            if 2 <= len(s) <= self._name_len_max and s not in PARTICLES:
                 nh = h(keyed.NAME, s)
                 names = (nh,) if nh in self._name_vocab else ()
             flags = _F_MONTH if s in MONTHS else 0
             return _Info(names, 0, (), flags) if (names or flags) else None
+        if len(tok) > _LONGEST_VALUE or (tok.isalnum() and tok.isascii() and not _MIXED_VALUE.fullmatch(tok)):
+            return None  # hashes, hex, identifiers with digits: never a name, date or ID
         s = tok.decode("utf-8", "ignore").strip(_STRIP)
         if not s:
             return None
@@ -401,7 +408,7 @@ class Matcher:
         if not ids and not spaced and not (names and (dobs or month)):
             return []
         if month and names:
-            dobs.update(self._dob_hashes(self._month_dates(token_list, self._t_month.intersection(tokens))))
+            dobs.update(self._dob_hashes(self._month_dates(low, self._t_month.intersection(tokens))))
         # Which names and dates take part in a posting hit anywhere in the document: only lines
         # holding one of those (or a leaked ID) need a closer look.
         hit_names, hit_dobs = names, dobs
@@ -424,12 +431,16 @@ class Matcher:
                       if (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
         return self._match_lines(part, text, low, infos, _Anchors(id_anchor, name_anchor, dob_anchor, spaced))
 
-    def _month_dates(self, tokens: list[bytes], months: set[bytes]) -> set:
-        """Dates written with month names, read from the few tokens around each month name."""
+    def _month_dates(self, low: bytes, months: set[bytes]) -> set:
+        """Dates written with month names, read around each month name that stands by a number."""
         out: set = set()
-        for i, t in enumerate(tokens):
-            if t in months:
-                ctx = b" ".join(tokens[max(0, i - 3):i + 4])
+        for m in months:
+            start = 0
+            while (k := low.find(m, start)) != -1:
+                start = k + len(m)
+                if (k and low[k - 1] in _ALPHA_BYTES) or (start < len(low) and low[start] in _ALPHA_BYTES):
+                    continue  # part of a longer word
+                ctx = low[max(0, k - 12):start + 16]
                 if _DIGITS_B.search(ctx):
                     out |= text_dates(ctx.decode("utf-8", "ignore"))
         return out
