@@ -91,7 +91,7 @@ class LeakIndex:
     entry_off: np.ndarray           # int64[N+1]: record r's entries are entry_*[off[r]:off[r+1]]
     entry_hash: np.ndarray          # uint64[F]: keyed fingerprint of each value
     entry_col: np.ndarray           # int16[F]: column index of each value
-    bigram_off: np.ndarray          # int64[F+1]: salted bigram sequence of name entries (empty otherwise)
+    bigram_off: np.ndarray          # int32[F+1]: salted bigram sequence of name entries (empty otherwise)
     bigram: np.ndarray              # uint32[B]
     post_key: np.ndarray            # uint64[K] sorted
     post_rec: np.ndarray            # int32[K]: record position of each posting
@@ -182,12 +182,16 @@ def build_index(
     columns: Sequence[Column],
     keyer: Keyer,
     record_ids: Sequence[int] | None = None,
+    *,
+    consume: bool = False,
 ) -> LeakIndex:
     """Fingerprint every row of a leak table.
 
     ``rows`` are cell strings aligned with ``columns``; ``record_ids`` are the 1-based numbers
-    reported back in matches (default: 1..N). Raises :class:`ColumnError` when no column can
-    identify a person (no name, date of birth or ID).
+    reported back in matches (default: 1..N). With ``consume``, ``rows`` (a list) is emptied
+    row by row as it is fingerprinted, so the plaintext and the index never both sit whole in
+    memory (a million rows stay well under 1.5 GB). Raises :class:`ColumnError` when no
+    column can identify a person (no name, date of birth or ID).
     """
     columns = list(columns)
     roles = [c.role for c in columns]
@@ -205,7 +209,7 @@ def build_index(
     entry_off = array("q", [0])
     entry_hash = array("Q")
     entry_col = array("h")
-    bigram_off = array("q", [0])
+    bigram_off = array("i", [0])
     bigram_chunks: list[np.ndarray] = []
     bg_raw = array("Q")      # unsalted bigram fingerprints of the current chunk
     bg_salt = array("Q")     # the record salt of each
@@ -241,7 +245,10 @@ def build_index(
         mh_start += len(mh_tokens)
         mh_tokens.clear()
 
-    for pos, row in enumerate(rows):
+    for pos in range(len(rows)):
+        row = rows[pos]
+        if consume:
+            rows[pos] = ()  # type: ignore[index]
         rid = int(record_ids[pos])
         salt = keyer.h64(keyed.SALT, str(rid))
         names: list[int] = []
@@ -346,10 +353,10 @@ def build_index(
         columns=columns,
         key_id=keyer.key_id,
         record_ids=np.asarray(record_ids, dtype=np.int64),
-        entry_off=np.frombuffer(entry_off, dtype=np.int64).copy(),
-        entry_hash=np.frombuffer(entry_hash, dtype=np.uint64).copy(),
-        entry_col=np.frombuffer(entry_col, dtype=np.int16).copy(),
-        bigram_off=np.frombuffer(bigram_off, dtype=np.int64).copy(),
+        entry_off=np.frombuffer(entry_off, dtype=np.int64),
+        entry_hash=np.frombuffer(entry_hash, dtype=np.uint64),
+        entry_col=np.frombuffer(entry_col, dtype=np.int16),
+        bigram_off=np.frombuffer(bigram_off, dtype=np.int32),
         bigram=np.concatenate(bigram_chunks) if bigram_chunks else np.zeros(0, dtype=np.uint32),
         post_key=keys[order],
         post_rec=recs[order],

@@ -140,7 +140,7 @@ def add_leak(
 
     table = _read_table(path, columns, sheet)
     try:
-        index = build_index(table.rows, table.columns, keyer, table.record_ids)
+        index = build_index(table.rows, table.columns, keyer, table.record_ids, consume=True)
     except FingerprintError as exc:
         raise UsageError(f"cannot index leak file {path}: {exc}") from exc
     n_records = len(table.record_ids)
