@@ -768,12 +768,13 @@ class Matcher:
 
         # Kinds of field a line lacks entirely may come from a neighbouring line (a wrapped row);
         # a kind the line has (another ID, another date) is never borrowed.
+        # Only a partial line lends: one that is not itself a whole row (names and a date).
         def sources(present: bool) -> list[_Window]:
             srcs = [w]
             if not present:
                 for j in (w.line - 1, w.line + 1):
                     nb = neighbour(j)
-                    if nb is not None and nb is not w:
+                    if nb is not None and nb is not w and not (nb.names and nb.flags & _F_DATE):
                         srcs.append(nb)
             return srcs
 
