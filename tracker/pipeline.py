@@ -163,6 +163,11 @@ class Scanner:
             log.debug("scan of %s failed", source, exc_info=True)
             return self.errors(source, f"internal error while reading the document ({exc.__class__.__name__})",
                                sha256)
+        if not any(match.verdict == "hit" for _, match in matches):
+            # Clean documents leave no trace in the database: most of what is scanned is
+            # unrelated to any leak, and storing it would cost a transaction per paste.
+            log.info("scanned %s (%d bytes, %d parts): clean", source, len(data), len(texts))
+            return [ScanResult(source, leak.name, "clean", sha256, float(match.score)) for leak, match in matches]
         try:
             with session_scope(self.engine) as session:
                 document, _ = store.record_document(
