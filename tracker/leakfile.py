@@ -21,6 +21,7 @@ import csv
 import gc
 import io
 import json
+import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -411,7 +412,9 @@ def _sheet_from_rows(name: str, rows: Iterable[list[str]], path: Path) -> _Sheet
         header.pop()
     data: list[list[str]] = []
     for row in chain(head[at + 1 :], it):
-        cells = list(map(str.strip, row))
+        # Interned: countries, places, statuses, first names and dates repeat across rows, and a
+        # million-row leak must fit in memory next to its index.
+        cells = list(map(sys.intern, map(str.strip, row)))
         if any(cells):
             data.append(cells)
     if not data:
