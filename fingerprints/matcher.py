@@ -78,8 +78,13 @@ _F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
 _F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
 _DIGIT = re.compile(r"\d")
 _DIGITS_B = re.compile(rb"\d")
-#: Letters-and-digits tokens that can still be an ID ("a123456789") or a date ("14mar1988").
-_MIXED_VALUE = re.compile(rb"[a-z]{1,3}[0-9]{3,}|[0-9]{1,2}[a-z]{3,10}[0-9]{2,4}")
+#: The shapes a token with digits must have to be a date or an ID at all: numeric dates (with a
+#: time glued on), dates with a month name, IDs with a short prefix and separators, compact dates.
+_DATE_OR_ID = re.compile(
+    rb"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}(?:t[0-9]{1,2})?"
+    rb"|[0-9]{1,2}[-/.]?[a-z]{3,10}\.?[-/.]?[0-9]{2,4}"
+    rb"|[a-z]{0,3}[-#]?[0-9]{2,}(?:[-.][0-9]{2,}){0,4}"
+)
 _LONGEST_VALUE = 64
 _ALPHA_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 #: Every 2- to 4-digit number: the groups an ID can be written in ("A 277 958 520").
@@ -243,32 +248,28 @@ class Matcher:
                 names = (nh,) if nh in self._name_vocab else ()
             flags = _F_MONTH if s in MONTHS else 0
             return _Info(names, 0, (), flags) if (names or flags) else None
-        if len(tok) > _LONGEST_VALUE or (tok.isalnum() and tok.isascii() and not _MIXED_VALUE.fullmatch(tok)):
-            return None  # hashes, hex, identifiers with digits: never a name, date or ID
-        s = tok.decode("utf-8", "ignore").strip(_STRIP)
-        if not s:
+        if len(tok) > _LONGEST_VALUE:
             return None
-        if _DIGIT.search(s):
-            s = fold(s)
+        core = tok.strip(b"-./'")
+        if _DIGITS_B.search(core):
+            if not _DATE_OR_ID.fullmatch(core):
+                return None  # hashes, hex, paths, addresses, decimals: never a date or an ID
+            s = fold(core.decode("utf-8", "ignore"))
             dates = date_token(s)
-            dobs = self._dob_hashes(dates)
+            if dates:
+                return _Info((), 0, self._dob_hashes(dates), self._date_flags(dates))
             nid = normalize_id(s)
-            flags = self._date_flags(dates)
-            id_hash = 0
-            if nid is not None and not dates:
-                ih = h(keyed.ID, nid)
-                if ih in self._id_vocab:
-                    id_hash = ih
-                if sum(c.isdigit() for c in nid) >= 6:
-                    flags |= _F_IDLIKE
-                if self._id_len_min <= len(nid) <= self._id_len_max:
-                    flags |= _F_IDSHAPE
-            if dobs or id_hash or flags:
-                return _Info((), id_hash, dobs, flags)
-            return None
+            if nid is None:
+                return None
+            ih = h(keyed.ID, nid) if self._id_len_min <= len(nid) <= self._id_len_max else 0
+            id_hash = ih if ih in self._id_vocab else 0
+            flags = (_F_IDLIKE if sum(c.isdigit() for c in nid) >= 6 else 0) | (_F_IDSHAPE if ih else 0)
+            return _Info((), id_hash, (), flags) if (id_hash or flags) else None
+        if b"/" in core or not core:
+            return None  # paths and slashed words are not names
         parts = self._folded(tok)
         names = tuple(nh for p in parts if (nh := h(keyed.NAME, p)) in self._name_vocab)
-        flags = _F_MONTH if fold(s).rstrip(".") in MONTHS else 0
+        flags = _F_MONTH if fold(core.decode("utf-8", "ignore")).rstrip(".") in MONTHS else 0
         if names or flags:
             return _Info(names, 0, (), flags)
         return None
