@@ -597,19 +597,17 @@ class Matcher:
             dobs = {dh for t in date_toks for dh in infos[t].dobs}
             if any(infos[t].flags & _F_MONTH for t in date_toks):
                 dobs.update(self._dob_hashes(text_dates(lines_s[i])))
-            if names and not dobs:  # a row wrapped onto a neighbouring line
+            if bool(names) != bool(dobs):  # a row wrapped onto a neighbouring line
+                need_dates = bool(names)
                 for j in (i - 1, i + 1):
                     nb = split.get(j)
                     if nb is None and 0 <= j < len(lines_b):
                         nb = lines_b[j].split()
-                    if nb:
+                    if not nb:
+                        continue
+                    if need_dates:
                         dobs.update(dh for t in a.dobs.intersection(nb) for dh in infos[t].dobs)
-            elif dobs and not names:
-                for j in (i - 1, i + 1):
-                    nb = split.get(j)
-                    if nb is None and 0 <= j < len(lines_b):
-                        nb = lines_b[j].split()
-                    if nb:
+                    else:
                         names.extend(nh for t in a.names.intersection(nb) for nh in infos[t].names)
             for nh in names:
                 for dh in dobs:
