@@ -22,9 +22,14 @@ def _run_demo(folder: Path) -> str:
 def test_demo_runs_twice_and_prints_no_leaked_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / ".demo"
     first = _run_demo(folder)  # as `make demo` runs it
-    for heading in ("1. Generate", "2. Register", "3. Scan", "4. List the hits", "5. Check", "6. Summary"):
+    for heading in ("1. Generate", "2. Register", "3. Scan", "4. List the hits", "5. Watch a simulated paste site",
+                    "6. A re-post turns up", "7. Confirm the hit", "8. The drafted takedown notice",
+                    "9. Check", "10. Summary"):
         assert heading in first
     assert "$ tracker leak add" in first and "$ tracker scan" in first and "$ tracker hits list" in first
+    assert "$ tracker run --once" in first and "$ tracker sources status" in first
+    assert "simsite (paste-site): ok, 4 new item(s)" in first and "1 hit(s) (1 new)" in first
+    assert "$ tracker hits confirm" in first and "Request to remove personal data" in first
     assert "added leak 'demo-leak': 400 records" in first and "new hit #1 " in first
     assert "re-posts found:" in first and "plaintext leaked values in the tracker's files: 0" in first
     assert (folder / "home" / "tracker.sqlite3").is_file() and (folder / "corpus" / "labels.json").is_file()
@@ -40,8 +45,8 @@ def test_demo_runs_twice_and_prints_no_leaked_values(tmp_path: Path, capsys: pyt
     assert not marker.exists()
     assert "added leak 'demo-leak'" in second and "already registered" not in second
     assert second.count("new hit #1 ") == 1
-    summary = first[first.index("6. Summary"):].splitlines()[1:4]
-    assert summary == second[second.index("6. Summary"):].splitlines()[1:4]
+    summary = first[first.index("10. Summary"):].splitlines()[1:4]
+    assert summary == second[second.index("10. Summary"):].splitlines()[1:4]
     assert not plaintext_found(pattern, second.encode())
 
 
