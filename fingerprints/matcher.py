@@ -77,6 +77,7 @@ _F_DATE = 4
 _F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
 _F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
 _DIGIT = re.compile(r"\d")
+_NON_DIGIT = re.compile(r"\D")
 _DIGITS_B = re.compile(rb"\d")
 #: The shapes a token with digits must have to be a date or an ID at all: numeric dates (with a
 #: time glued on), dates with a month name, IDs with a short prefix and separators, compact dates.
@@ -263,7 +264,8 @@ class Matcher:
                 return None
             ih = h(keyed.ID, nid) if self._id_len_min <= len(nid) <= self._id_len_max else 0
             id_hash = ih if ih in self._id_vocab else 0
-            flags = (_F_IDLIKE if sum(c.isdigit() for c in nid) >= 6 else 0) | (_F_IDSHAPE if ih else 0)
+            digits = len(nid) if nid.isdigit() else len(_NON_DIGIT.sub("", nid))
+            flags = (_F_IDLIKE if digits >= 6 else 0) | (_F_IDSHAPE if ih else 0)
             return _Info((), id_hash, (), flags) if (id_hash or flags) else None
         if b"/" in core or not core:
             return None  # paths and slashed words are not names
