@@ -226,3 +226,9 @@ def test_scheduler_job_runs_with_its_own_client_and_session(tracker_home: Path, 
                                               "inconclusive": [], "linked_hits": []}
     assert workflow_job(engine, settings)["checked"] == 0  # next check of a removed case is a week away
     engine.dispose()
+
+
+def test_rate_limited_answer_is_inconclusive(server: LocalServer, client: HttpClient) -> None:
+    server.route("/busy", Reply(429, b"slow down", headers={"Retry-After": "1"}))
+    seen = observe(client, server.url("/busy"), baseline_sha256="0" * 64, leak_ids={1})
+    assert seen.outcome == "inconclusive" and "will retry" in seen.detail

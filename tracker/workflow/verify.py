@@ -21,7 +21,7 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from sources.errors import FetchError, HttpStatusError
+from sources.errors import HttpStatusError, SourceError
 from sources.http import HttpClient
 from tracker.models import utcnow
 from tracker.workflow.cases import change_state, current_recipient
@@ -74,7 +74,7 @@ def observe(
         if exc.status in REMOVED_STATUSES:
             return Observation("removed", exc.status, "", f"HTTP {exc.status}")
         return Observation("inconclusive", exc.status, "", f"HTTP {exc.status}; will retry")
-    except FetchError as exc:
+    except SourceError as exc:  # network trouble, rate limits, robots: try again later
         return Observation("inconclusive", None, "", f"{exc.failure_class}; will retry")
     sha = hashlib.sha256(result.content).hexdigest()
     if baseline_sha256 and sha == baseline_sha256:
