@@ -234,7 +234,7 @@ class Matcher:
             nid = tok.lstrip(b"0")
             id_hash = 0
             if self._id_len_min <= len(nid) <= self._id_len_max:
-                ih = h(keyed.ID, nid.decode())
+                ih = self.keyer.h64(keyed.ID, nid.decode())  # numbers are mostly unique: no cache
                 id_hash = ih if ih in self._id_vocab else 0
                 if not flags:
                     flags |= _F_IDSHAPE
@@ -262,7 +262,7 @@ class Matcher:
             nid = normalize_id(s)
             if nid is None:
                 return None
-            ih = h(keyed.ID, nid) if self._id_len_min <= len(nid) <= self._id_len_max else 0
+            ih = self.keyer.h64(keyed.ID, nid) if self._id_len_min <= len(nid) <= self._id_len_max else 0
             id_hash = ih if ih in self._id_vocab else 0
             digits = len(nid) if nid.isdigit() else len(_NON_DIGIT.sub("", nid))
             flags = (_F_IDLIKE if digits >= 6 else 0) | (_F_IDSHAPE if ih else 0)

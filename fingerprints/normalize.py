@@ -30,7 +30,6 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NON_ALPHA = re.compile(r"[^a-z]+")
 
 
-@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Case-, accent- and Unicode-form-insensitive version of ``text``.
 
@@ -38,6 +37,11 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
+    return _fold_unicode(text)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_unicode(text: str) -> str:
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_SPECIAL)))
     if not text.isascii():
         text = "".join(c for c in text if not unicodedata.combining(c))
