@@ -76,6 +76,17 @@ _F_IDLIKE = 2
 _F_DATE = 4
 _F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
 _F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
+_F_US = 32        # a numeric date that can only be month-first ("10/24/1975")
+_F_EU = 64        # a numeric date that can only be day-first ("24/10/1975")
+_NUMERIC_PARTS = re.compile(rb"([0-9]{1,4})[-/.]([0-9]{1,2})[-/.]([0-9]{2,4})")
+
+
+def _order_flags(core: bytes) -> int:
+    m = _NUMERIC_PARTS.match(core)
+    if m is None or len(m.group(1)) > 2:
+        return 0
+    a, b = int(m.group(1)), int(m.group(2))
+    return _F_US if b > 12 >= a else _F_EU if a > 12 >= b else 0
 _DIGIT = re.compile(r"\d")
 _NON_DIGIT = re.compile(r"\D")
 _DIGITS_B = re.compile(rb"\d")
@@ -99,6 +110,9 @@ class _Info:
     id_hash: int
     dobs: tuple[int, ...]
     flags: int
+    #: For an ambiguous numeric date ("05/02/1995"): the month-first and the day-first
+    #: reading's fingerprint (0 when that reading is no leak date).
+    readings: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +272,8 @@ class Matcher:
             s = fold(core.decode("utf-8", "ignore"))
             dates = date_token(s)
             if dates:
-                return _Info((), 0, self._dob_hashes(dates), self._date_flags(dates))
+                return _Info((), 0, self._dob_hashes(dates), self._date_flags(dates) | _order_flags(core),
+                             self._readings(core, dates))
             nid = normalize_id(s)
             if nid is None:
                 return None
@@ -275,6 +290,21 @@ class Matcher:
         if names or flags:
             return _Info(names, 0, (), flags)
         return None
+
+    def _readings(self, core: bytes, dates) -> tuple[int, int] | None:
+        """(month-first, day-first) fingerprints of an ambiguous numeric date, else None."""
+        if len(dates) != 2:
+            return None
+        m = _NUMERIC_PARTS.match(core)
+        if m is None or len(m.group(1)) > 2 or len(m.group(3)) != 4:
+            return None  # two readings from a two-digit year are centuries, not orders
+        a, b = int(m.group(1)), int(m.group(2))
+        us = next((d for d in dates if d.month == a and d.day == b), None)
+        eu = next((d for d in dates if d.month == b and d.day == a), None)
+        if us is None or eu is None:
+            return None
+        us_hash, eu_hash = self._dob_hashes((us,)), self._dob_hashes((eu,))
+        return (us_hash[0] if us_hash else 0), (eu_hash[0] if eu_hash else 0)
 
     def _date_flags(self, dates) -> int:
         if not dates:
@@ -329,6 +359,8 @@ class Matcher:
                 self._t_date.add(tok)
             if info.flags & _F_MONTH:
                 self._t_month.add(tok)
+            if info.flags & (_F_US | _F_EU):
+                self._t_order.add(tok)
 
     def _forget(self) -> None:
         self._known: set[bytes] = set()
@@ -337,6 +369,8 @@ class Matcher:
         self._t_id: set[bytes] = set()
         self._t_date: set[bytes] = set()
         self._t_month: set[bytes] = set()
+        self._t_order: set[bytes] = set()
+        self._order = 0
 
     def _infos(self, tokens: list[bytes]) -> dict[bytes, _Info]:
         """The relevant tokens among ``tokens`` with what they are."""
@@ -394,6 +428,7 @@ class Matcher:
                 return []
         else:
             spaced = False
+        self._order = self._date_order(tokens)
         relevant = self._relevant
         found = id_t.union(self._t_name.intersection(tokens), self._t_date.intersection(tokens),
                            self._t_month.intersection(tokens))
@@ -434,6 +469,22 @@ class Matcher:
                       if (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
         return self._match_lines(part, text, low, infos, _Anchors(id_anchor, name_anchor, dob_anchor, spaced))
 
+    def _date_order(self, tokens: set[bytes]) -> int:
+        """Whether the document writes numeric dates month-first (_F_US) or day-first (_F_EU).
+
+        Known when its unambiguous dates ("10/24/1975": the second part is over 12) all agree;
+        its ambiguous dates ("05/02/1995") are then read that way only.
+        """
+        us = eu = 0
+        relevant = self._relevant
+        for t in self._t_order.intersection(tokens):
+            f = relevant[t].flags
+            us += bool(f & _F_US)
+            eu += bool(f & _F_EU)
+            if us and eu:
+                return 0
+        return _F_US if us >= 2 else _F_EU if eu >= 2 else 0
+
     def _month_dates(self, low: bytes, months: set[bytes]) -> set:
         """Dates written with month names, read around each month name that stands by a number."""
         out: set = set()
@@ -471,8 +522,13 @@ class Matcher:
             w.names.update(info.names)
             if info.id_hash:
                 w.ids.add(info.id_hash)
-            for dh in info.dobs:
-                w.dobs[dh] = max(w.dobs.get(dh, 0), len(info.dobs))
+            if info.readings is not None and self._order:
+                dh = info.readings[0 if self._order == _F_US else 1]
+                if dh:
+                    w.dobs[dh] = max(w.dobs.get(dh, 0), 1)
+            else:
+                for dh in info.dobs:
+                    w.dobs[dh] = max(w.dobs.get(dh, 0), len(info.dobs))
             w.flags |= info.flags
             month = month or bool(info.flags & _F_MONTH)
         if not w.ids and len(tokens) > 2:
@@ -847,7 +903,10 @@ class Matcher:
                 col_log_p = max(col_log_p, math.log10(p_cell))
             log_e += col_log_p
             col_score[ci] = scores
-            name_columns_matched += 1 if roles[ci] is not Role.FULL_NAME else sum(1 for v in scores if v)
+            # A whole name (two name columns, or two tokens of a full-name cell) weighs double,
+            # but only when spelled exactly: a near spelling corroborates, it does not outweigh.
+            exact = sum(1 for v in scores if v == 1.0)
+            name_columns_matched += (1 if exact else 0) if roles[ci] is not Role.FULL_NAME else exact
             if roles[ci] in self._identifying_name_roles:
                 identifying_name = True
 

@@ -527,3 +527,30 @@ def test_leaked_values_in_queries(leak: Leak) -> None:
     assert m.leaked_values_in(f"{p.first} {p.last} {p.dob.isoformat()} A-{p.a_number}") == ["dob", "id", "name"]
     assert m.leaked_values_in("detainee list 2022 spreadsheet") == []
     assert m.leaked_values_in("detention roster leak November 2022 site:example.org") == []
+
+
+# --- a table's own date order, and near spellings against a conflicting ID ----------------------------
+
+def _month_first_table(rows: list[str]) -> str:
+    """Rows after two rows whose dates can only be month-first (10/24, 11/30)."""
+    return "\n".join(["ZORVAK\tQUELLIN\t10/24/1975", "MIRAVEL\tOSTIN\t11/30/1980", *rows])
+
+
+def test_ambiguous_dates_are_read_in_the_tables_own_order(leak: Leak) -> None:
+    plain = distinct(leak)
+    idx = sample(leak, 5, lambda p: plain(p) and p.dob.day <= 12 and p.dob.day != p.dob.month)
+    # day and month swapped: in a month-first table this is another birthday than the leaked one
+    swapped = [f"{leak.people[i].last}\t{leak.people[i].first}\t{leak.people[i].dob.day:02d}/"
+               f"{leak.people[i].dob.month:02d}/{leak.people[i].dob.year}" for i in idx]
+    assert_clean(leak.matcher.match(_month_first_table(swapped)))
+    # the same rows written as the leak writes them are found
+    right = [f"{leak.people[i].last}\t{leak.people[i].first}\t{us(leak.people[i].dob)}" for i in idx]
+    assert_hit(leak, leak.matcher.match(_month_first_table(right)), idx)
+
+
+def test_near_first_name_does_not_outweigh_another_id(leak: Leak) -> None:
+    plain = distinct(leak)
+    idx = sample(leak, 5, lambda p: plain(p) and p.first.isalpha() and len(p.first) >= 5)
+    rows = [f"{leak.people[i].last}\t{_typo(leak.people[i].first, 'wrong')}\t{us(leak.people[i].dob)}\t"
+            f"A{900000100 + n}" for n, i in enumerate(idx)]
+    assert_clean(leak.matcher.match("\n".join(rows)))
