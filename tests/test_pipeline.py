@@ -176,3 +176,30 @@ def test_a_crash_inside_extraction_is_an_error_result_without_its_message(
     monkeypatch.setattr(tracker.pipeline, "extract", crash)
     [result] = _scanner(engine, settings).scan_bytes("doc", b"anything")
     assert result.verdict == "error" and result.error == "internal error while reading the document (ValueError)"
+
+
+def test_hits_carry_a_keyed_sketch_that_groups_edited_mirrors(
+        engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
+    """The pipeline keeps a keyed sketch of each hit document; two edited copies land in one incident."""
+    from tracker.workflow.incidents import DocumentSketch
+    from tracker.workflow.triage import confirm_hit
+    from workflow_support import workflow_settings
+
+    _register(engine, settings, synthetic_leak)
+    chatter = "\n".join(f"note {i}: the list was copied from the agency site again" for i in range(60))
+    first = synthetic_leak.repost_csv(tmp_path / "a.csv", range(0, 12)).read_text(encoding="utf-8") + chatter
+    # the mirror drops the first row and adds another: other records, nearly the same text
+    edited = synthetic_leak.repost_csv(tmp_path / "b.csv", range(1, 13)).read_text(encoding="utf-8") + chatter
+    scanner = _scanner(engine, settings)
+    [a] = scanner.scan_bytes("https://paste.example/a", first.encode(), "text/plain")
+    [b] = scanner.scan_bytes("https://mirror.example/b", edited.encode(), "text/plain")
+    clean = scanner.scan_bytes("https://paste.example/c", chatter.encode(), "text/plain")
+    assert a.verdict == b.verdict == "hit" and [r.verdict for r in clean] == ["clean"]
+    with session_scope(engine) as s:
+        sketched = {row.document_id for row in s.exec(select(DocumentSketch)).all()}
+        hits = {h.id: h for h, _, _ in store.list_hits(s)}
+        assert sketched == {hits[a.hit_id].document_id, hits[b.hit_id].document_id}
+        ra = confirm_hit(s, a.hit_id, actor="ana", settings=workflow_settings())
+        rb = confirm_hit(s, b.hit_id, actor="ana", settings=workflow_settings())
+        assert ra.incident.id == rb.incident.id and len({ra.location.id, rb.location.id}) == 2
+        assert rb.location.linked_by == "near_duplicate"
