@@ -11,6 +11,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import tracker.models  # noqa: F401  (registers the tables on the metadata)
+import tracker.monitor.models  # noqa: F401
+import tracker.workflow.models  # noqa: F401
 from sqlmodel import SQLModel
 
 config = context.config
