@@ -93,6 +93,21 @@ def test_scan_url_from_a_local_server(cli, demo: SyntheticLeak, web_root: tuple[
     assert missing["verdict"] == "error" and "404" in missing["error"]
 
 
+def test_scan_url_uses_the_http_table_of_the_config(cli, demo: SyntheticLeak, web_root: tuple[Path, str],
+                                                     tracker_home: Path) -> None:
+    root, base = web_root
+    demo.repost_html(root / "list.html", [3])
+    (tracker_home / "tracker.toml").write_text(
+        '[http]\nallow_private_addresses = true\nmax_bytes = 50\n', encoding="utf-8")
+    too_big = _lines(cli("scan", f"{base}/list.html", "--json").stdout)[0]
+    assert too_big["verdict"] == "error" and "refused" not in too_big["error"]  # reached, then cut at 50 bytes
+    (tracker_home / "tracker.toml").write_text('[http]\nallow_private_addresses = true\n', encoding="utf-8")
+    assert _lines(cli("scan", f"{base}/list.html", "--json").stdout)[0]["records"] == [4]
+    (tracker_home / "tracker.toml").write_text('[http]\ntimeout = "soon"\n', encoding="utf-8")
+    bad = cli("scan", f"{base}/list.html", "--json")
+    assert bad.exit_code == 2 and "timeout" in bad.stderr
+
+
 def test_usage_errors(cli, tmp_path: Path, synthetic_leak: SyntheticLeak) -> None:
     no_leaks = cli("scan", synthetic_leak.path)
     assert no_leaks.exit_code == 2 and "no leaks registered" in no_leaks.stderr

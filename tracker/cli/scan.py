@@ -5,6 +5,7 @@ command line is built, so other commands start fast.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -12,7 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -28,9 +35,11 @@ from tracker.cli.state import (
     print_json,
     state_of,
 )
+from tracker.config import default_config_path, load_config
 from tracker.db import session_scope
 from tracker.errors import UsageError
 from tracker.fetch import UrlFetcher, is_url
+from tracker.settings import Settings
 
 if TYPE_CHECKING:
     from tracker.pipeline import Scanner, ScanResult
@@ -98,8 +107,9 @@ def scan(
         chosen = [store.require_leak(session, name) for name in leak] if leak else store.list_leaks(session)
     if not chosen:
         raise UsageError("no leaks registered yet; add one first: tracker leak add FILE --name NAME")
-    # Loopback and private addresses stay refused unless TRACKER_ALLOW_PRIVATE_ADDRESSES=1 (tests).
-    http = HttpSettings(allow_private_addresses=state.settings.allow_private_addresses)
+    # The [http] table of tracker.toml (proxy, timeouts, size limit, user agent) when there is one;
+    # loopback and private addresses stay refused unless it or TRACKER_ALLOW_PRIVATE_ADDRESSES=1 allows them.
+    http = _http_settings(state.settings)
     n_hits, errored = 0, set()
     rows: list[ScanResult] = []
     with UrlFetcher(http) as fetcher, Scanner(engine, chosen, state.keyer(key_file), settings=state.settings,
@@ -136,3 +146,12 @@ def _print_table(rows: list[ScanResult]) -> None:
         table.add_row(Text(r.source), Text(r.leak), Text(r.verdict, style=_VERDICT_STYLE[r.verdict]),
                       f"{r.score:.2f}", _records_text(r.records), Text(_note(r)))
     out().print(table)
+
+
+def _http_settings(settings: Settings) -> HttpSettings:
+    """The client settings URL scans use: the config file's ``[http]`` table, else the defaults."""
+    path = default_config_path(settings.home)
+    http = load_config(path).http if path.is_file() else HttpSettings()
+    if settings.allow_private_addresses and not http.allow_private_addresses:
+        http = dataclasses.replace(http, allow_private_addresses=True)
+    return http
