@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from array import array
 from collections import Counter
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
@@ -46,7 +46,16 @@ from .index import (
     weak_key,
 )
 from .keyed import Keyer, mix_np, salt32
-from .normalize import MONTHS, PARTICLES, date_token, fold, normalize_id, phrase, text_dates
+from .normalize import (
+    MONTHS,
+    PARTICLES,
+    date_token,
+    fold,
+    normalize_id,
+    phrase,
+    text_dates,
+)
+from .results import DocumentMatch, RecordMatch, mask
 from .roles import Role
 
 #: A record counts when fewer than this many chance matches are expected across the leak.
@@ -123,54 +132,6 @@ class _Anchors:
     names: set[bytes]
     dobs: set[bytes]
     spaced: bool
-
-
-@dataclass
-class RecordMatch:
-    """One leaked record found in a document: where, how closely, on which fields."""
-
-    record_id: int
-    score: float                      # 0..1 confidence that this is the record
-    expected_chance: float            # E: chance matches expected for this evidence
-    part: int                         # index of the document part (archive member, sheet)
-    line: int                         # 0-based line in that part
-    fields: dict[str, float]          # leak column name -> similarity 0..1
-    evidence: dict[str, str]          # leak column name -> masked text ("M**** (5)")
-    row_similarity: float = 0.0       # MinHash Jaccard estimate between record and line
-
-    def to_dict(self) -> dict:
-        return {
-            "record": self.record_id, "score": round(self.score, 4), "part": self.part,
-            "line": self.line, "fields": {k: round(v, 3) for k, v in self.fields.items()},
-            "evidence": self.evidence, "row_similarity": round(self.row_similarity, 3),
-        }
-
-
-@dataclass
-class DocumentMatch:
-    """The verdict on one document against one leak."""
-
-    verdict: str                      # "hit" | "clean"
-    score: float                      # calibrated: 0.5 at the decision threshold
-    evidence: float                   # summed log10 evidence of the records
-    records: list[RecordMatch] = field(default_factory=list)
-    fields: dict[str, dict] = field(default_factory=dict)
-
-    @property
-    def record_ids(self) -> list[int]:
-        return sorted({r.record_id for r in self.records})
-
-    def to_dict(self) -> dict:
-        return {"verdict": self.verdict, "score": round(self.score, 4), "records": self.record_ids,
-                "fields": self.fields}
-
-
-def mask(text: str) -> str:
-    """What an analyst may see of a matched value: first letter and length."""
-    text = text.strip()
-    if not text:
-        return ""
-    return f"{text[0]}{'*' * (len(text) - 1)} ({len(text)})"
 
 
 class _Window:
