@@ -57,7 +57,7 @@ class Keyer:
         k = (domain, value)
         h = self._cache.get(k)
         if h is None:
-            if len(self._cache) > 2_000_000:
+            if len(self._cache) > 500_000:
                 self._cache.clear()
             h = self._cache[k] = self.h64(domain, value)
         return h

@@ -289,7 +289,7 @@ class Matcher:
         """Identifying name parts of a raw token (folded, split on - ' .)."""
         got = self._fold_cache.get(tok)
         if got is None:
-            if len(self._fold_cache) > 1_000_000:
+            if len(self._fold_cache) > 200_000:
                 self._fold_cache.clear()
             text = fold(tok.decode("utf-8", "ignore")).replace("'", "")
             got = [p for p in re.split(r"[^a-z]+", text) if len(p) >= 2 and p not in PARTICLES]
@@ -302,7 +302,7 @@ class Matcher:
         new = known.intersection(tokens)
         if len(new) == len(tokens):
             return
-        if len(known) > 3_000_000:
+        if len(known) > 1_500_000:
             self._forget()
             known = self._known
         relevant = self._relevant
@@ -744,7 +744,7 @@ class Matcher:
     def _word(self, tok: bytes) -> str:
         got = self._word_cache.get(tok)
         if got is None:
-            if len(self._word_cache) > 1_000_000:
+            if len(self._word_cache) > 200_000:
                 self._word_cache.clear()
             got = self._word_cache[tok] = phrase(tok.decode("utf-8", "ignore"))
         return got
