@@ -24,7 +24,6 @@ is a logistic map of that evidence, 0.5 at the threshold.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,16 +46,28 @@ from .index import (
 )
 from .keyed import Keyer, mix_np, salt32
 from .normalize import (
-    MONTHS,
-    PARTICLES,
-    date_token,
-    fold,
-    normalize_id,
     phrase,
     text_dates,
 )
 from .results import DocumentMatch, RecordMatch, mask
 from .roles import Role
+from .tokens import (
+    ALPHA_BYTES,
+    DIGIT,
+    DIGIT_GROUPS,
+    DIGITS_B,
+    F_DATE,
+    F_DOBLIKE,
+    F_EU,
+    F_IDLIKE,
+    F_IDSHAPE,
+    F_MONTH,
+    F_US,
+    STRIP,
+    TRANSLATE,
+    TokenInfo,
+    TokenTable,
+)
 
 #: A record counts when fewer than this many chance matches are expected across the leak.
 RECORD_MAX_EXPECTED = 1e-3
@@ -70,59 +81,6 @@ FUZZY_MIN_SIMILARITY = 0.5
 FUZZY_MAX_BIGRAM_EDITS = 4
 FUZZY_PENALTY = 20.0
 NAME_P_FLOOR = 1e-5
-
-_ASCII_TABLE = bytearray(range(256))
-for _b in range(256):
-    _c = chr(_b)
-    if _b < 128 and not (_c.isalnum() or _c in "-/.'\n"):
-        _ASCII_TABLE[_b] = 0x20
-    elif "A" <= _c <= "Z":
-        _ASCII_TABLE[_b] = _b + 32
-TRANSLATE = bytes(_ASCII_TABLE)
-
-_F_MONTH = 1
-_F_IDLIKE = 2
-_F_DATE = 4
-_F_DOBLIKE = 8    # a date that could be a birth date of this leak's people
-_F_IDSHAPE = 16   # a number shaped like this leak's ID numbers
-_F_US = 32        # a numeric date that can only be month-first ("10/24/1975")
-_F_EU = 64        # a numeric date that can only be day-first ("24/10/1975")
-_NUMERIC_PARTS = re.compile(rb"([0-9]{1,4})[-/.]([0-9]{1,2})[-/.]([0-9]{2,4})")
-
-
-def _order_flags(core: bytes) -> int:
-    m = _NUMERIC_PARTS.match(core)
-    if m is None or len(m.group(1)) > 2:
-        return 0
-    a, b = int(m.group(1)), int(m.group(2))
-    return _F_US if b > 12 >= a else _F_EU if a > 12 >= b else 0
-_DIGIT = re.compile(r"\d")
-_NON_DIGIT = re.compile(r"\D")
-_DIGITS_B = re.compile(rb"\d")
-#: The shapes a token with digits must have to be a date or an ID at all: numeric dates (with a
-#: time glued on), dates with a month name, IDs with a short prefix and separators, compact dates.
-_DATE_OR_ID = re.compile(
-    rb"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}(?:t[0-9]{1,2})?"
-    rb"|[0-9]{1,2}[-/.]?[a-z]{3,10}\.?[-/.]?[0-9]{2,4}"
-    rb"|[a-z]{0,3}[-#]?[0-9]{2,}(?:[-.][0-9]{2,}){0,4}"
-)
-_LONGEST_VALUE = 64
-_ALPHA_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz")
-#: Every 2- to 4-digit number: the groups an ID can be written in ("A 277 958 520").
-_DIGIT_GROUPS = frozenset(f"{i:0{n}d}".encode() for n in (2, 3, 4) for i in range(10 ** n))
-_STRIP = "-./'"
-
-
-@dataclass(frozen=True, slots=True)
-class _Info:
-    names: tuple[int, ...]
-    id_hash: int
-    dobs: tuple[int, ...]
-    flags: int
-    #: For an ambiguous numeric date ("05/02/1995"): the month-first and the day-first
-    #: reading's fingerprint (0 when that reading is no leak date).
-    readings: tuple[int, int] | None = None
-
 
 @dataclass(frozen=True, slots=True)
 class _Anchors:
@@ -166,13 +124,10 @@ class Matcher:
         self._log_n = math.log10(self.n)
         self._roles = index.roles()
         self._colnames = [c.name for c in index.columns]
-        self._name_vocab = set(index.name_vocab.tolist())
-        self._id_vocab = set(index.id_vocab.tolist())
         self._name_count = dict(zip(index.name_vocab.tolist(), index.name_count.tolist()))
         self._dob_count = dict(zip(index.dob_vocab.tolist(), index.dob_count.tolist()))
         self._weak_count = dict(zip(index.weak_vocab.tolist(), index.weak_count.tolist()))
         self._weak_raw = set(index.weak_raw.tolist())
-        self._date_vocab = set(self._dob_count) | self._weak_raw
         self._weak_first = set(index.weak_first.tolist())
         self._weak_words = int(index.meta.get("weak_words", MAX_NGRAM))
         self._word_cache: dict[bytes, str] = {}
@@ -184,159 +139,15 @@ class Matcher:
         self._has_role = {r: r in self._roles for r in Role}
         id_digits = index.meta.get("id_digits", 9)
         self._id_log_p = -min(float(id_digits), 12.0)
-        self._dob_years = tuple(index.meta.get("dob_years", (1900, 2100)))
-        self._date_years = tuple(index.meta.get("date_years") or (0, -1))
-        self._id_len_min = max(4, int(index.meta.get("id_len_min", 4)))
-        self._id_len_max = int(index.meta.get("id_len_max", 64))
-        self._name_len_max = int(index.meta.get("name_len_max", 40))
         self._dob_floor = 1.0 / max(index.dob_span_days, 365)
-        self._forget()
-        self._fold_cache: dict[bytes, list[str]] = {}
+        self.tokens = TokenTable(index, keyer)
+        self._order = 0
         self._minhash_template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=lambda x: x & 0xFFFFFFFF)
 
-    # -- token classification -------------------------------------------------------
-    def _classify(self, tok: bytes) -> _Info | None:
-        h = self.keyer.cached
-        if tok.isdigit():  # the common numeric case, without decoding or regexes
-            if len(tok) < 4:
-                return None
-            dobs: tuple[int, ...] = ()
-            flags = 0
-            if len(tok) == 8 and tok[:2] in (b"19", b"20"):
-                dates = date_token(tok.decode())
-                dobs = self._dob_hashes(dates)
-                flags = self._date_flags(dates)
-            nid = tok.lstrip(b"0")
-            id_hash = 0
-            if self._id_len_min <= len(nid) <= self._id_len_max:
-                ih = self.keyer.h64(keyed.ID, nid.decode())  # numbers are mostly unique: no cache
-                id_hash = ih if ih in self._id_vocab else 0
-                if not flags:
-                    flags |= _F_IDSHAPE
-            if len(nid) >= 6:
-                flags |= _F_IDLIKE
-            return _Info((), id_hash, dobs, flags) if (id_hash or dobs or flags) else None
-        if tok.isalpha():  # plain ASCII word
-            s = tok.decode()
-            names = ()
-            if 2 <= len(s) <= self._name_len_max and s not in PARTICLES:
-                nh = h(keyed.NAME, s)
-                names = (nh,) if nh in self._name_vocab else ()
-            flags = _F_MONTH if s in MONTHS else 0
-            return _Info(names, 0, (), flags) if (names or flags) else None
-        if len(tok) > _LONGEST_VALUE:
-            return None
-        core = tok.strip(b"-./'")
-        if _DIGITS_B.search(core):
-            if not _DATE_OR_ID.fullmatch(core):
-                return None  # hashes, hex, paths, addresses, decimals: never a date or an ID
-            s = fold(core.decode("utf-8", "ignore"))
-            dates = date_token(s)
-            if dates:
-                return _Info((), 0, self._dob_hashes(dates), self._date_flags(dates) | _order_flags(core),
-                             self._readings(core, dates))
-            nid = normalize_id(s)
-            if nid is None:
-                return None
-            ih = self.keyer.h64(keyed.ID, nid) if self._id_len_min <= len(nid) <= self._id_len_max else 0
-            id_hash = ih if ih in self._id_vocab else 0
-            digits = len(nid) if nid.isdigit() else len(_NON_DIGIT.sub("", nid))
-            flags = (_F_IDLIKE if digits >= 6 else 0) | (_F_IDSHAPE if ih else 0)
-            return _Info((), id_hash, (), flags) if (id_hash or flags) else None
-        if b"/" in core or not core:
-            return None  # paths and slashed words are not names
-        parts = self._folded(tok)
-        names = tuple(nh for p in parts if (nh := h(keyed.NAME, p)) in self._name_vocab)
-        flags = _F_MONTH if fold(core.decode("utf-8", "ignore")).rstrip(".") in MONTHS else 0
-        if names or flags:
-            return _Info(names, 0, (), flags)
-        return None
-
-    def _readings(self, core: bytes, dates) -> tuple[int, int] | None:
-        """(month-first, day-first) fingerprints of an ambiguous numeric date, else None."""
-        if len(dates) != 2:
-            return None
-        m = _NUMERIC_PARTS.match(core)
-        if m is None or len(m.group(1)) > 2 or len(m.group(3)) != 4:
-            return None  # two readings from a two-digit year are centuries, not orders
-        a, b = int(m.group(1)), int(m.group(2))
-        us = next((d for d in dates if d.month == a and d.day == b), None)
-        eu = next((d for d in dates if d.month == b and d.day == a), None)
-        if us is None or eu is None:
-            return None
-        us_hash, eu_hash = self._dob_hashes((us,)), self._dob_hashes((eu,))
-        return (us_hash[0] if us_hash else 0), (eu_hash[0] if eu_hash else 0)
-
-    def _date_flags(self, dates) -> int:
-        if not dates:
-            return 0
-        lo, hi = self._dob_years
-        return _F_DATE | (_F_DOBLIKE if any(lo <= d.year <= hi for d in dates) else 0)
-
-    def _dob_hashes(self, dates) -> tuple[int, ...]:
-        """Fingerprints of the dates that are birth dates somewhere in the leak.
-
-        Dates outside the leak's span of birth years (log timestamps, this year's dates) are
-        not even hashed.
-        """
-        h = self.keyer.cached
-        lo, hi = self._dob_years
-        lo2, hi2 = self._date_years
-        return tuple(dh for d in dates if (lo <= d.year <= hi or lo2 <= d.year <= hi2)
-                     and (dh := h(keyed.DOB, d.isoformat())) in self._date_vocab)
-
-    def _folded(self, tok: bytes) -> list[str]:
-        """Identifying name parts of a raw token (folded, split on - ' .)."""
-        got = self._fold_cache.get(tok)
-        if got is None:
-            if len(self._fold_cache) > 200_000:
-                self._fold_cache.clear()
-            text = fold(tok.decode("utf-8", "ignore")).replace("'", "")
-            got = [p for p in re.split(r"[^a-z]+", text) if len(p) >= 2 and p not in PARTICLES]
-            self._fold_cache[tok] = got
-        return got
-
-    def _learn(self, tokens: "set[bytes] | list[bytes]") -> None:
-        """Classify the tokens not seen before (once per process; most tokens recur)."""
-        known = self._known
-        new = known.intersection(tokens)
-        if len(new) == len(tokens):
-            return
-        if len(known) > 1_500_000:
-            self._forget()
-            known = self._known
-        relevant = self._relevant
-        for tok in set(tokens).difference(known):
-            known.add(tok)
-            info = self._classify(tok)
-            if info is None:
-                continue
-            relevant[tok] = info
-            if info.names:
-                self._t_name.add(tok)
-            if info.id_hash:
-                self._t_id.add(tok)
-            if info.dobs:
-                self._t_date.add(tok)
-            if info.flags & _F_MONTH:
-                self._t_month.add(tok)
-            if info.flags & (_F_US | _F_EU):
-                self._t_order.add(tok)
-
-    def _forget(self) -> None:
-        self._known: set[bytes] = set()
-        self._relevant: dict[bytes, _Info] = {}
-        self._t_name: set[bytes] = set()
-        self._t_id: set[bytes] = set()
-        self._t_date: set[bytes] = set()
-        self._t_month: set[bytes] = set()
-        self._t_order: set[bytes] = set()
-        self._order = 0
-
-    def _infos(self, tokens: list[bytes]) -> dict[bytes, _Info]:
+    def _infos(self, tokens: list[bytes]) -> dict[bytes, TokenInfo]:
         """The relevant tokens among ``tokens`` with what they are."""
-        self._learn(tokens)
-        relevant = self._relevant
+        self.tokens.learn(tokens)
+        relevant = self.tokens.relevant
         return {t: relevant[t] for t in set(relevant).intersection(tokens)} if relevant else {}
 
     # -- public API -----------------------------------------------------------------
@@ -366,7 +177,7 @@ class Matcher:
             if info.id_hash:
                 kinds.add("id")
             dobs.update(info.dobs)
-        if any(info.flags & _F_MONTH for info in infos.values()):
+        if any(info.flags & F_MONTH for info in infos.values()):
             dobs.update(self.keyer.cached(keyed.DOB, d.isoformat()) for d in text_dates(text))
         if any(d in self._dob_count for d in dobs):
             kinds.add("dob")
@@ -377,22 +188,22 @@ class Matcher:
         low = text.encode("utf-8", "ignore").translate(TRANSLATE)
         token_list = low.split()
         tokens = set(token_list)  # distinct tokens: every set operation below runs over few
-        self._learn(tokens)
+        self.tokens.learn(tokens)
         # Document gate, in C: a leaked ID, or a leak name together with a leak date.
-        id_t = self._t_id.intersection(tokens)
+        id_t = self.tokens.t_id.intersection(tokens)
         if not id_t:
-            has_names = not self._t_name.isdisjoint(tokens)
-            has_dates = not (self._t_date.isdisjoint(tokens) and self._t_month.isdisjoint(tokens))
-            spaced = ((has_names or has_dates) and len(_DIGIT_GROUPS.intersection(tokens)) >= 2
+            has_names = not self.tokens.t_name.isdisjoint(tokens)
+            has_dates = not (self.tokens.t_date.isdisjoint(tokens) and self.tokens.t_month.isdisjoint(tokens))
+            spaced = ((has_names or has_dates) and len(DIGIT_GROUPS.intersection(tokens)) >= 2
                       and self._spaced_id_in(token_list))
             if not (has_names and has_dates) and not spaced:
                 return []
         else:
             spaced = False
         self._order = self._date_order(tokens)
-        relevant = self._relevant
-        found = id_t.union(self._t_name.intersection(tokens), self._t_date.intersection(tokens),
-                           self._t_month.intersection(tokens))
+        relevant = self.tokens.relevant
+        found = id_t.union(self.tokens.t_name.intersection(tokens), self.tokens.t_date.intersection(tokens),
+                           self.tokens.t_month.intersection(tokens))
         infos = {t: relevant[t] for t in found}
         names: set[int] = set()
         ids: set[int] = set()
@@ -403,11 +214,11 @@ class Matcher:
             if info.id_hash:
                 ids.add(info.id_hash)
             dobs.update(info.dobs)
-            month = month or bool(info.flags & _F_MONTH)
+            month = month or bool(info.flags & F_MONTH)
         if not ids and not spaced and not (names and (dobs or month)):
             return []
         if month and names:
-            dobs.update(self._dob_hashes(self._month_dates(low, self._t_month.intersection(tokens))))
+            dobs.update(self.tokens.dob_hashes(self._month_dates(low, self.tokens.t_month.intersection(tokens))))
         # Which names and dates take part in a posting hit anywhere in the document: only lines
         # holding one of those (or a leaked ID) need a closer look.
         hit_names, hit_dobs = names, dobs
@@ -427,24 +238,24 @@ class Matcher:
         id_anchor = {t for t, i in infos.items() if i.id_hash}
         name_anchor = {t for t, i in infos.items() if i.names and not hit_names.isdisjoint(i.names)}
         dob_anchor = {t for t, i in infos.items()
-                      if (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & _F_MONTH and hit_dobs)}
+                      if (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & F_MONTH and hit_dobs)}
         return self._match_lines(part, text, low, infos, _Anchors(id_anchor, name_anchor, dob_anchor, spaced))
 
     def _date_order(self, tokens: set[bytes]) -> int:
-        """Whether the document writes numeric dates month-first (_F_US) or day-first (_F_EU).
+        """Whether the document writes numeric dates month-first (F_US) or day-first (F_EU).
 
         Known when its unambiguous dates ("10/24/1975": the second part is over 12) all agree;
         its ambiguous dates ("05/02/1995") are then read that way only.
         """
         us = eu = 0
-        relevant = self._relevant
-        for t in self._t_order.intersection(tokens):
+        relevant = self.tokens.relevant
+        for t in self.tokens.t_order.intersection(tokens):
             f = relevant[t].flags
-            us += bool(f & _F_US)
-            eu += bool(f & _F_EU)
+            us += bool(f & F_US)
+            eu += bool(f & F_EU)
             if us and eu:
                 return 0
-        return _F_US if us >= 2 else _F_EU if eu >= 2 else 0
+        return F_US if us >= 2 else F_EU if eu >= 2 else 0
 
     def _month_dates(self, low: bytes, months: set[bytes]) -> set:
         """Dates written with month names, read around each month name that stands by a number."""
@@ -453,10 +264,10 @@ class Matcher:
             start = 0
             while (k := low.find(m, start)) != -1:
                 start = k + len(m)
-                if (k and low[k - 1] in _ALPHA_BYTES) or (start < len(low) and low[start] in _ALPHA_BYTES):
+                if (k and low[k - 1] in ALPHA_BYTES) or (start < len(low) and low[start] in ALPHA_BYTES):
                     continue  # part of a longer word
                 ctx = low[max(0, k - 12):start + 16]
-                if _DIGITS_B.search(ctx):
+                if DIGITS_B.search(ctx):
                     out |= text_dates(ctx.decode("utf-8", "ignore"))
         return out
 
@@ -473,40 +284,40 @@ class Matcher:
         out[order] = pk[pos] == needles
         return out
 
-    def _window(self, part: int, line: int, tokens: list[bytes], text: str, infos: dict[bytes, _Info]) -> _Window:
+    def _window(self, part: int, line: int, tokens: list[bytes], text: str, infos: dict[bytes, TokenInfo]) -> _Window:
         w = _Window(part, line, tokens, text)
         month = False
         for t in tokens:
-            info = infos.get(t) or self._relevant.get(t)
+            info = infos.get(t) or self.tokens.relevant.get(t)
             if info is None:
                 continue
             w.names.update(info.names)
             if info.id_hash:
                 w.ids.add(info.id_hash)
             if info.readings is not None and self._order:
-                dh = info.readings[0 if self._order == _F_US else 1]
+                dh = info.readings[0 if self._order == F_US else 1]
                 if dh:
                     w.dobs[dh] = max(w.dobs.get(dh, 0), 1)
             else:
                 for dh in info.dobs:
                     w.dobs[dh] = max(w.dobs.get(dh, 0), len(info.dobs))
             w.flags |= info.flags
-            month = month or bool(info.flags & _F_MONTH)
+            month = month or bool(info.flags & F_MONTH)
         if not w.ids and len(tokens) > 2:
             self._spaced_ids(w)
         if month:
             tds = text_dates(text)
             if tds:
-                for dh in self._dob_hashes(tds):
+                for dh in self.tokens.dob_hashes(tds):
                     w.dobs.setdefault(dh, 1)
-                w.flags |= self._date_flags(tds)
+                w.flags |= self.tokens.date_flags(tds)
         return w
 
     def _spaced_id_in(self, tokens: list[bytes]) -> bool:
         """Whether a leaked ID is written in digit groups somewhere ("A 277 958 520")."""
         run: list[bytes] = []
         for t in tokens:
-            if t in _DIGIT_GROUPS:
+            if t in DIGIT_GROUPS:
                 run.append(t)
                 continue
             if len(run) >= 2 and self._grouped_id(run)[1]:
@@ -517,27 +328,27 @@ class Matcher:
     def _grouped_id(self, run: list[bytes]) -> tuple[bool, int]:
         """(shaped like this leak's IDs, leaked ID fingerprint or 0) of a run of digit groups."""
         nid = b"".join(run).lstrip(b"0")
-        if not self._id_len_min <= len(nid) <= self._id_len_max:
+        if not self.tokens.id_len_min <= len(nid) <= self.tokens.id_len_max:
             return False, 0
         ih = self.keyer.cached(keyed.ID, nid.decode())
-        return True, ih if ih in self._id_vocab else 0
+        return True, ih if ih in self.tokens.id_vocab else 0
 
     def _spaced_ids(self, w: _Window) -> None:
         """IDs written in digit groups ("A 482 546 057", "482 546 057")."""
         run: list[bytes] = []
         for t in w.tokens + [b""]:
-            if t in _DIGIT_GROUPS:
+            if t in DIGIT_GROUPS:
                 run.append(t)
                 continue
             if len(run) >= 2:
                 shaped, ih = self._grouped_id(run)
                 if shaped:
-                    w.flags |= _F_IDSHAPE
+                    w.flags |= F_IDSHAPE
                 if ih:
                     w.ids.add(ih)
             run = []
 
-    def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, _Info],
+    def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, TokenInfo],
                      anchors: "_Anchors") -> list[RecordMatch]:
         lines_b = low.split(b"\n")
         lines_s = text.split("\n")
@@ -558,7 +369,7 @@ class Matcher:
                 keys.append(posting_key_id(idh))
                 owner.append(wi)
             dobs = w.dobs
-            if not dobs and w.names and not w.flags & _F_DATE:  # a row wrapped onto the next line
+            if not dobs and w.names and not w.flags & F_DATE:  # a row wrapped onto the next line
                 dobs = {dh: 1 for j in (w.line - 1, w.line + 1) if (nb := neighbour(j)) is not None
                         and not nb.names for dh in nb.dobs}
             for nh in w.names:
@@ -575,7 +386,7 @@ class Matcher:
         # The document holds leaked rows: look again at lines whose only exact evidence is a
         # leaked birth date (both names mistyped), comparing names by their bigrams.
         found = {rm.record_id for rm in out}
-        dob_anchors = {t for t, i in infos.items() if i.dobs or i.flags & _F_MONTH}
+        dob_anchors = {t for t, i in infos.items() if i.dobs or i.flags & F_MONTH}
         rescue = [i for i, lb in enumerate(lines_b) if lb and not dob_anchors.isdisjoint(lb.split())]
         windows2 = self._windows(part, lines_b, lines_s, infos, (rescue, dob_anchors), line_windows)
         keys, owner = [], []
@@ -593,7 +404,7 @@ class Matcher:
         return out
 
     def _lines_with_postings(self, chosen: list[int], lines_b: list[bytes], lines_s: list[str],
-                             infos: dict[bytes, _Info], a: "_Anchors") -> list[int]:
+                             infos: dict[bytes, TokenInfo], a: "_Anchors") -> list[int]:
         """The chosen short lines whose own posting keys hit the index (long lines all stay).
 
         A cheap first look that needs no window: only the anchor tokens of a line (found by
@@ -614,8 +425,8 @@ class Matcher:
             names = [nh for t in a.names.intersection(toks) for nh in infos[t].names]
             date_toks = a.dobs.intersection(toks)
             dobs = {dh for t in date_toks for dh in infos[t].dobs}
-            if any(infos[t].flags & _F_MONTH for t in date_toks):
-                dobs.update(self._dob_hashes(text_dates(lines_s[i])))
+            if any(infos[t].flags & F_MONTH for t in date_toks):
+                dobs.update(self.tokens.dob_hashes(text_dates(lines_s[i])))
             if bool(names) != bool(dobs):  # a row wrapped onto a neighbouring line
                 need_dates = bool(names)
                 for j in (i - 1, i + 1):
@@ -662,7 +473,7 @@ class Matcher:
                     chosen.append(i)
         return chosen, every
 
-    def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str], infos: dict[bytes, _Info],
+    def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str], infos: dict[bytes, TokenInfo],
                  selection: tuple[list[int], set[bytes]], line_windows: dict[int, list[_Window]]) -> list[_Window]:
         """Windows of the selected lines holding an anchor token (a long line gives several)."""
         chosen, anchors = selection
@@ -704,7 +515,7 @@ class Matcher:
         return list(candidates)
 
     def _neighbour(self, j: int, lines_b: list[bytes], lines_s: list[str], part: int,
-                   infos: dict[bytes, _Info], line_windows: dict[int, list[_Window]],
+                   infos: dict[bytes, TokenInfo], line_windows: dict[int, list[_Window]],
                    cache: dict[int, _Window | None]) -> _Window | None:
         if j in cache:
             return cache[j]
@@ -751,8 +562,8 @@ class Matcher:
 
     def _alpha(self, w: _Window) -> list[tuple[str, bytes]]:
         if w._alpha is None:
-            w._alpha = [(p, t) for t in w.tokens if not _DIGIT.search(t.decode("utf-8", "ignore"))
-                        for p in self._folded(t) if len(p) >= 3]
+            w._alpha = [(p, t) for t in w.tokens if not DIGIT.search(t.decode("utf-8", "ignore"))
+                        for p in self.tokens.folded(t) if len(p) >= 3]
         return w._alpha
 
     def _fuzzy(self, rid: int, entry: int, w: _Window, used: set[str]) -> tuple[float, str] | None:
@@ -792,12 +603,12 @@ class Matcher:
             if not present:
                 for j in (w.line - 1, w.line + 1):
                     nb = neighbour(j)
-                    if nb is not None and nb is not w and not (nb.names and nb.flags & _F_DATE):
+                    if nb is not None and nb is not w and not (nb.names and nb.flags & F_DATE):
                         srcs.append(nb)
             return srcs
 
-        id_srcs = sources(bool(w.flags & _F_IDLIKE))
-        dob_srcs = sources(bool(w.flags & _F_DATE))
+        id_srcs = sources(bool(w.flags & F_IDLIKE))
+        dob_srcs = sources(bool(w.flags & F_DATE))
         name_srcs = sources(bool(w.names))
 
         log_e = self._log_n
@@ -874,9 +685,9 @@ class Matcher:
         # A field this record has, of a kind the line holds, that does not agree is a conflict:
         # the line is about someone else who shares some values (a recombined or namesake row).
         conflicts = 0
-        if not got_id and self._has_role[Role.ID] and w.flags & _F_IDSHAPE:
+        if not got_id and self._has_role[Role.ID] and w.flags & F_IDSHAPE:
             conflicts += 1
-        if not got_dob and self._has_role[Role.DOB] and w.flags & _F_DOBLIKE:
+        if not got_dob and self._has_role[Role.DOB] and w.flags & F_DOBLIKE:
             conflicts += 1
         name_weight = (2 if name_columns_matched >= 2 else 1) if identifying_name else 0
         strong = int(got_id) + int(got_dob) + name_weight
@@ -902,8 +713,8 @@ class Matcher:
         out: dict[str, str] = {}
         by_hash: dict[int, str] = {}
         for t in w.tokens:
-            raw = t.decode("utf-8", "ignore").strip(_STRIP)
-            info = self._relevant.get(t)
+            raw = t.decode("utf-8", "ignore").strip(STRIP)
+            info = self.tokens.relevant.get(t)
             if info is None:
                 continue
             for nh in info.names:
