@@ -189,15 +189,14 @@ class TokenTable:
 
     def learn(self, tokens: "set[bytes] | list[bytes]") -> None:
         """Classify the tokens not seen before (once per process; most tokens recur)."""
-        known = self.known
-        new = known.intersection(tokens)
-        if len(new) == len(tokens):
+        new = (tokens if isinstance(tokens, set) else set(tokens)) - self.known
+        if not new:
             return
-        if len(known) > 1_500_000:
+        if len(self.known) > 1_500_000:
             self.forget()
-            known = self.known
+        known = self.known
         relevant = self.relevant
-        for tok in set(tokens).difference(known):
+        for tok in new:
             known.add(tok)
             info = self.classify(tok)
             if info is None:
