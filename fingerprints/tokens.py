@@ -49,8 +49,11 @@ DIGITS_B = re.compile(rb"\d")
 _DATE_OR_ID = re.compile(
     rb"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}(?:t[0-9]{1,2})?"
     rb"|[0-9]{1,2}[-/.]?[a-z]{3,10}\.?[-/.]?[0-9]{2,4}"
-    rb"|[a-z]{0,3}[-#]?[0-9]{2,}(?:[-.][0-9]{2,}){0,4}"
+    rb"|[a-z]{0,3}[-#]?[0-9]{2,}(?:-[0-9]{2,}){0,4}"
+    rb"|[0-9]{3}\.[0-9]{3}\.[0-9]{3}(?:-[0-9]{2})?"  # dotted national numbers; not IP addresses
 )
+#: A short letter prefix glued to a number: the commonest written form of an ID ("a203871489").
+_PREFIXED_ID = re.compile(rb"[a-z]{1,3}([0-9]{4,})")
 _LONGEST_VALUE = 64
 ALPHA_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 #: Every 2- to 4-digit number: the groups an ID can be written in ("A 277 958 520").
@@ -118,6 +121,9 @@ class TokenTable:
         if len(tok) > _LONGEST_VALUE:
             return None
         core = tok.strip(b"-./'")
+        prefixed = _PREFIXED_ID.fullmatch(core)
+        if prefixed:  # "a203871489": the usual shape of a prefixed ID number, straight to its hash
+            return self._id_info(prefixed.group(1).lstrip(b"0").decode())
         if DIGITS_B.search(core):
             if not _DATE_OR_ID.fullmatch(core):
                 return None  # hashes, hex, paths, addresses, decimals: never a date or an ID
@@ -127,13 +133,7 @@ class TokenTable:
                 return TokenInfo((), 0, self.dob_hashes(dates), self.date_flags(dates) | _order_flags(core),
                              self.readings(core, dates))
             nid = normalize_id(s)
-            if nid is None:
-                return None
-            ih = self.keyer.h64(keyed.ID, nid) if self.id_len_min <= len(nid) <= self.id_len_max else 0
-            id_hash = ih if ih in self.id_vocab else 0
-            digits = len(nid) if nid.isdigit() else len(_NON_DIGIT.sub("", nid))
-            flags = (F_IDLIKE if digits >= 6 else 0) | (F_IDSHAPE if ih else 0)
-            return TokenInfo((), id_hash, (), flags) if (id_hash or flags) else None
+            return None if nid is None else self._id_info(nid)
         if b"/" in core or not core:
             return None  # paths and slashed words are not names
         parts = self.folded(tok)
@@ -142,6 +142,16 @@ class TokenTable:
         if names or flags:
             return TokenInfo(names, 0, (), flags)
         return None
+
+    def _id_info(self, nid: str) -> TokenInfo | None:
+        """What a normalized ID-shaped value is: a leaked ID, shaped like one, or just long digits."""
+        if len(nid) < 4:
+            return None
+        ih = self.keyer.h64(keyed.ID, nid) if self.id_len_min <= len(nid) <= self.id_len_max else 0
+        id_hash = ih if ih in self.id_vocab else 0
+        digits = len(nid) if nid.isdigit() else len(_NON_DIGIT.sub("", nid))
+        flags = (F_IDLIKE if digits >= 6 else 0) | (F_IDSHAPE if ih else 0)
+        return TokenInfo((), id_hash, (), flags) if (id_hash or flags) else None
 
     def readings(self, core: bytes, dates) -> tuple[int, int] | None:
         """(month-first, day-first) fingerprints of an ambiguous numeric date, else None."""
