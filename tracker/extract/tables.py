@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Literal
 
 _DELIMITERS = ",;\t|"
-_SAMPLE = 32 * 1024
+_SAMPLE = 8 * 1024  # about a hundred rows: enough to see whether a delimiter is consistent
 _QUICK_SAMPLE = 8 * 1024
 _QUICK_LINES = 40
 _ROW_SEP, _CELL_SEP = "\x1e", "\x1f"  # ASCII record/unit separators: never kept in output
