@@ -358,10 +358,11 @@ class Matcher:
         def neighbour(j: int) -> _Window | None:
             return self._neighbour(j, lines_b, lines_s, part, infos, line_windows, neighbours_cache)
 
-        chosen, every = self._candidate_lines(lines_b, anchors)
+        split: dict[int, list[bytes]] = {}  # tokens of each line looked at, split once
+        chosen, every = self._candidate_lines(lines_b, anchors, split)
         if not anchors.spaced:
-            chosen = self._lines_with_postings(chosen, lines_b, lines_s, infos, anchors)
-        windows = self._windows(part, lines_b, lines_s, infos, (chosen, every), line_windows)
+            chosen = self._lines_with_postings(chosen, lines_b, lines_s, infos, anchors, split)
+        windows = self._windows(part, lines_b, lines_s, infos, (chosen, every), line_windows, split)
         keys: list[int] = []
         owner: list[int] = []
         for wi, w in enumerate(windows):
@@ -388,7 +389,7 @@ class Matcher:
         found = {rm.record_id for rm in out}
         dob_anchors = {t for t, i in infos.items() if i.dobs or i.flags & F_MONTH}
         rescue = [i for i, lb in enumerate(lines_b) if lb and not dob_anchors.isdisjoint(lb.split())]
-        windows2 = self._windows(part, lines_b, lines_s, infos, (rescue, dob_anchors), line_windows)
+        windows2 = self._windows(part, lines_b, lines_s, infos, (rescue, dob_anchors), line_windows, split)
         keys, owner = [], []
         for wi, w in enumerate(windows2):
             if len(w.tokens) >= 3:
@@ -404,7 +405,8 @@ class Matcher:
         return out
 
     def _lines_with_postings(self, chosen: list[int], lines_b: list[bytes], lines_s: list[str],
-                             infos: dict[bytes, TokenInfo], a: "_Anchors") -> list[int]:
+                             infos: dict[bytes, TokenInfo], a: "_Anchors",
+                             split: dict[int, list[bytes]]) -> list[int]:
         """The chosen short lines whose own posting keys hit the index (long lines all stay).
 
         A cheap first look that needs no window: only the anchor tokens of a line (found by
@@ -413,7 +415,6 @@ class Matcher:
         keep: list[int] = []
         keys: list[int] = []
         owner: list[int] = []
-        split = {i: lines_b[i].split() for i in chosen}
         for i in chosen:
             toks = split[i]
             if len(toks) > LONG_LINE:
@@ -448,7 +449,8 @@ class Matcher:
             keep.extend({owner[k] for k in np.nonzero(hit)[0].tolist()})
         return sorted(set(keep))
 
-    def _candidate_lines(self, lines_b: list[bytes], a: "_Anchors") -> tuple[list[int], set[bytes]]:
+    def _candidate_lines(self, lines_b: list[bytes], a: "_Anchors",
+                         split: dict[int, list[bytes]]) -> tuple[list[int], set[bytes]]:
         """Lines that can hold a record: a leaked ID, or a hit name and a hit date on the line
         (or on a neighbouring line, for rows wrapped in two). Two C-level set checks a line."""
         every = a.ids | a.names | a.dobs
@@ -461,6 +463,7 @@ class Matcher:
             toks = lb.split()
             if every.isdisjoint(toks):
                 continue
+            split[i] = toks
             flags[i] = ((1 if not a.ids.isdisjoint(toks) else 0) | (2 if not a.names.isdisjoint(toks) else 0)
                         | (4 if not a.dobs.isdisjoint(toks) else 0))
         chosen = []
@@ -474,7 +477,8 @@ class Matcher:
         return chosen, every
 
     def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str], infos: dict[bytes, TokenInfo],
-                 selection: tuple[list[int], set[bytes]], line_windows: dict[int, list[_Window]]) -> list[_Window]:
+                 selection: tuple[list[int], set[bytes]], line_windows: dict[int, list[_Window]],
+                 split: dict[int, list[bytes]]) -> list[_Window]:
         """Windows of the selected lines holding an anchor token (a long line gives several)."""
         chosen, anchors = selection
         windows: list[_Window] = []
@@ -483,7 +487,7 @@ class Matcher:
             if known is not None:
                 windows.extend(w for w in known if not anchors.isdisjoint(w.tokens))
                 continue
-            toks = lines_b[i].split()
+            toks = split.get(i) or lines_b[i].split()
             if len(toks) <= LONG_LINE:
                 spans = [(0, len(toks))]
             else:
