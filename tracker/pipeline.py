@@ -183,16 +183,16 @@ class Scanner:
                                                     data=found)
                     results.append(ScanResult(source, leak.name, "hit", sha256, found.score, found.record_ids,
                                               found.fields, hit_id=hit.id, new_hit=created))
-                if any(r.verdict == "hit" for r in results):
-                    # While the text is in hand: a keyed sketch lets the workflow group mirrors
-                    # that differ slightly (near-duplicates) into one incident.
-                    from tracker.workflow.incidents import document_sketch, save_sketch
+                # At least one leak hit (clean documents returned above). While the text is in hand:
+                # a keyed sketch lets the workflow group mirrors that differ slightly (near-duplicates)
+                # into one incident.
+                from tracker.workflow.incidents import document_sketch, save_sketch
 
-                    save_sketch(session, document.id or 0, document_sketch(self.keyer, "\n".join(texts)))
+                save_sketch(session, document.id or 0, document_sketch(self.keyer, "\n".join(texts)))
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot store the scan of {source}: {exc}") from exc
         log.info("scanned %s (%d bytes, %d parts): %s", source, len(data), len(texts),
-                 ", ".join(f"{r.leak}={r.verdict}" for r in results) or "no leaks")
+                 ", ".join(f"{r.leak}={r.verdict}" for r in results))
         return results
 
     def scan_file(self, path: Path) -> list[ScanResult]:
