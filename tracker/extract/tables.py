@@ -14,7 +14,6 @@ from typing import Literal
 
 _DELIMITERS = ",;\t|"
 _SAMPLE = 8 * 1024  # about a hundred rows: enough to see whether a delimiter is consistent
-_QUICK_SAMPLE = 8 * 1024
 _QUICK_LINES = 40
 _ROW_SEP, _CELL_SEP = "\x1e", "\x1f"  # ASCII record/unit separators: never kept in output
 
@@ -32,7 +31,7 @@ def find_delimiter(text: str, strict: bool = False) -> str | None:
     sample = _sample(text)
     if not sample.strip():
         return None
-    lines = [line for line in sample[:_QUICK_SAMPLE].split("\n", _QUICK_LINES)[:_QUICK_LINES] if line.strip()]
+    lines = [line for line in sample.split("\n", _QUICK_LINES)[:_QUICK_LINES] if line.strip()]
     if not lines:
         return None
     need = 0.9 if strict else 0.6
@@ -73,12 +72,12 @@ def _parse(text: str, delimiter: str, quoting: Literal[0, 3]) -> str:
     return _ROW_SEP.join(map(_CELL_SEP.join, reader))
 
 
-def _sample(text: str, size: int = _SAMPLE) -> str:
+def _sample(text: str) -> str:
     """The first rows of ``text``, cut at a line end so that no row is truncated."""
-    if len(text) <= size:
+    if len(text) <= _SAMPLE:
         return text
-    cut = text.rfind("\n", 0, size)
-    return text[: cut if cut > 0 else size]
+    cut = text.rfind("\n", 0, _SAMPLE)
+    return text[: cut if cut > 0 else _SAMPLE]
 
 
 def _consistency(sample: str, delimiter: str, strict: bool) -> tuple[float, int] | None:
