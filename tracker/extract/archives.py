@@ -92,7 +92,7 @@ class ArchiveReader:
                             pass
         except LimitExceeded:
             raise
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, *_STREAM_ERRORS) as exc:
+        except _ZIP_MEMBER_ERRORS as exc:
             raise ExtractionError(f"corrupt zip container{where(label)}: {reason(exc)}") from exc
 
     def _zip_members(self, data: bytes, label: str, prefix: str) -> Iterator[Member]:
