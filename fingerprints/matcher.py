@@ -148,7 +148,7 @@ class Matcher:
         """The relevant tokens among ``tokens`` with what they are."""
         self.tokens.learn(tokens)
         relevant = self.tokens.relevant
-        return {t: relevant[t] for t in set(relevant).intersection(tokens)} if relevant else {}
+        return {t: relevant[t] for t in relevant.keys() & set(tokens)}
 
     # -- public API -----------------------------------------------------------------
     def match(self, text: str) -> DocumentMatch:
@@ -195,7 +195,7 @@ class Matcher:
             has_names = not self.tokens.t_name.isdisjoint(tokens)
             has_dates = not (self.tokens.t_date.isdisjoint(tokens) and self.tokens.t_month.isdisjoint(tokens))
             spaced = ((has_names or has_dates) and len(DIGIT_GROUPS.intersection(tokens)) >= 2
-                      and self._spaced_id_in(token_list))
+                      and any(ih for _, ih in self._grouped_ids(token_list)))
             if not (has_names and has_dates) and not spaced:
                 return []
         else:
@@ -284,11 +284,12 @@ class Matcher:
         out[order] = pk[pos] == needles
         return out
 
-    def _window(self, part: int, line: int, tokens: list[bytes], text: str, infos: dict[bytes, TokenInfo]) -> _Window:
+    def _window(self, part: int, line: int, tokens: list[bytes], text: str) -> _Window:
         w = _Window(part, line, tokens, text)
         month = False
+        relevant = self.tokens.relevant
         for t in tokens:
-            info = infos.get(t) or self.tokens.relevant.get(t)
+            info = relevant.get(t)
             if info is None:
                 continue
             w.names.update(info.names)
@@ -304,7 +305,10 @@ class Matcher:
             w.flags |= info.flags
             month = month or bool(info.flags & F_MONTH)
         if not w.ids and len(tokens) > 2:
-            self._spaced_ids(w)
+            for _shaped, ih in self._grouped_ids(tokens):
+                w.flags |= F_IDSHAPE
+                if ih:
+                    w.ids.add(ih)
         if month:
             tds = text_dates(text)
             if tds:
@@ -313,39 +317,19 @@ class Matcher:
                 w.flags |= self.tokens.date_flags(tds)
         return w
 
-    def _spaced_id_in(self, tokens: list[bytes]) -> bool:
-        """Whether a leaked ID is written in digit groups somewhere ("A 277 958 520")."""
+    def _grouped_ids(self, tokens: list[bytes]):
+        """(shaped like this leak's IDs, leaked ID fingerprint or 0) of each run of digit groups
+        ("A 277 958 520", "277 958 520") among ``tokens``."""
         run: list[bytes] = []
-        for t in tokens:
-            if t in DIGIT_GROUPS:
-                run.append(t)
-                continue
-            if len(run) >= 2 and self._grouped_id(run)[1]:
-                return True
-            run = []
-        return len(run) >= 2 and self._grouped_id(run)[1]
-
-    def _grouped_id(self, run: list[bytes]) -> tuple[bool, int]:
-        """(shaped like this leak's IDs, leaked ID fingerprint or 0) of a run of digit groups."""
-        nid = b"".join(run).lstrip(b"0")
-        if not self.tokens.id_len_min <= len(nid) <= self.tokens.id_len_max:
-            return False, 0
-        ih = self.keyer.cached(keyed.ID, nid.decode())
-        return True, ih if ih in self.tokens.id_vocab else 0
-
-    def _spaced_ids(self, w: _Window) -> None:
-        """IDs written in digit groups ("A 482 546 057", "482 546 057")."""
-        run: list[bytes] = []
-        for t in w.tokens + [b""]:
+        for t in [*tokens, b""]:
             if t in DIGIT_GROUPS:
                 run.append(t)
                 continue
             if len(run) >= 2:
-                shaped, ih = self._grouped_id(run)
-                if shaped:
-                    w.flags |= F_IDSHAPE
-                if ih:
-                    w.ids.add(ih)
+                nid = b"".join(run).lstrip(b"0")
+                if self.tokens.id_len_min <= len(nid) <= self.tokens.id_len_max:
+                    ih = self.keyer.cached(keyed.ID, nid.decode())
+                    yield True, ih if ih in self.tokens.id_vocab else 0
             run = []
 
     def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, TokenInfo],
@@ -356,13 +340,13 @@ class Matcher:
         neighbours_cache: dict[int, _Window | None] = {}
 
         def neighbour(j: int) -> _Window | None:
-            return self._neighbour(j, lines_b, lines_s, part, infos, line_windows, neighbours_cache)
+            return self._neighbour(j, lines_b, lines_s, part, line_windows, neighbours_cache)
 
         split: dict[int, list[bytes]] = {}  # tokens of each line looked at, split once
         chosen, every = self._candidate_lines(lines_b, anchors, split)
         if not anchors.spaced:
             chosen = self._lines_with_postings(chosen, lines_b, lines_s, infos, anchors, split)
-        windows = self._windows(part, lines_b, lines_s, infos, (chosen, every), line_windows, split)
+        windows = self._windows(part, lines_b, lines_s, (chosen, every), line_windows, split)
         keys: list[int] = []
         owner: list[int] = []
         for wi, w in enumerate(windows):
@@ -388,8 +372,8 @@ class Matcher:
         # leaked birth date (both names mistyped), comparing names by their bigrams.
         found = {rm.record_id for rm in out}
         dob_anchors = {t for t, i in infos.items() if i.dobs or i.flags & F_MONTH}
-        rescue = [i for i, lb in enumerate(lines_b) if lb and not dob_anchors.isdisjoint(lb.split())]
-        windows2 = self._windows(part, lines_b, lines_s, infos, (rescue, dob_anchors), line_windows, split)
+        rescue = [i for i, lb in enumerate(lines_b) if lb and not dob_anchors.isdisjoint(split.get(i) or lb.split())]
+        windows2 = self._windows(part, lines_b, lines_s, (rescue, dob_anchors), line_windows, split)
         keys, owner = [], []
         for wi, w in enumerate(windows2):
             if len(w.tokens) >= 3:
@@ -476,7 +460,7 @@ class Matcher:
                     chosen.append(i)
         return chosen, every
 
-    def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str], infos: dict[bytes, TokenInfo],
+    def _windows(self, part: int, lines_b: list[bytes], lines_s: list[str],
                  selection: tuple[list[int], set[bytes]], line_windows: dict[int, list[_Window]],
                  split: dict[int, list[bytes]]) -> list[_Window]:
         """Windows of the selected lines holding an anchor token (a long line gives several)."""
@@ -498,7 +482,7 @@ class Matcher:
             for a, b in spans:
                 sub = toks[a:b]
                 sub_text = src if (a, b) == (0, len(toks)) else " ".join(t.decode("utf-8", "ignore") for t in sub)
-                made.append(self._window(part, i, sub, sub_text, infos))
+                made.append(self._window(part, i, sub, sub_text))
             line_windows[i] = made
             windows.extend(w for w in made if not anchors.isdisjoint(w.tokens))
         return windows
@@ -519,7 +503,7 @@ class Matcher:
         return list(candidates)
 
     def _neighbour(self, j: int, lines_b: list[bytes], lines_s: list[str], part: int,
-                   infos: dict[bytes, TokenInfo], line_windows: dict[int, list[_Window]],
+                   line_windows: dict[int, list[_Window]],
                    cache: dict[int, _Window | None]) -> _Window | None:
         if j in cache:
             return cache[j]
@@ -531,7 +515,7 @@ class Matcher:
             else:
                 toks = lines_b[j].split()
                 if len(toks) <= LONG_LINE:
-                    w = self._window(part, j, toks, lines_s[j] if j < len(lines_s) else "", infos)
+                    w = self._window(part, j, toks, lines_s[j] if j < len(lines_s) else "")
         cache[j] = w
         return w
 

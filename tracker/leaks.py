@@ -145,9 +145,8 @@ def add_leak(
         raise UsageError(f"cannot index leak file {path}: {exc}") from exc
     n_records = len(table.record_ids)
     del table.rows[:]  # the plaintext table is not needed any more: free it before writing
-    settings.ensure_home()
-    (settings.home / "indexes").mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = write_private_temp(settings.home / "indexes", f"{name}.idx", index.save)
+    settings.ensure_home()  # makes the indexes folder too, owner-only
+    tmp = write_private_temp(settings.indexes_dir, f"{name}.idx", index.save)
     try:
         index_sha256 = file_sha256(tmp)
         index_bytes = tmp.stat().st_size

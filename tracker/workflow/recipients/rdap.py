@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +25,12 @@ from sources.http import FetchResult, HttpClient
 from tracker.workflow.recipients.model import Channel, Recipient, RecipientClass
 
 DEFAULT_RDAP_BASE = "https://rdap.org/"
-_PSL = PublicSuffixList(only_icann=True)  # registries hold ICANN suffixes, not github.io-style ones
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    """Built on first use, not at import: every ``tracker`` command imports this module."""
+    return PublicSuffixList(only_icann=True)  # registries hold ICANN suffixes, not github.io-style ones
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,7 @@ def _get_json(client: HttpClient, url: str) -> dict[str, Any] | None:
 
 def registered_domain(host: str) -> str | None:
     """The domain a registrar holds for ``host`` (``a.b.example.co.uk`` -> ``example.co.uk``)."""
-    return _PSL.privatesuffix(host.lower().rstrip("."))
+    return _psl().privatesuffix(host.lower().rstrip("."))
 
 
 def lookup_domain(client: HttpClient, host: str, base: str = DEFAULT_RDAP_BASE) -> dict[str, Any] | None:
