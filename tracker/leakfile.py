@@ -446,13 +446,10 @@ def _resolve_overrides(
             by_key.setdefault(_key(h), h)
     resolved: dict[str, Role] = {}
     for header, role in overrides.items():
-        if header in by_key.values():
-            resolved[_key(header)] = role
-        elif _key(header) in by_key:
-            resolved[_key(header)] = role
-        else:
+        if _key(header) not in by_key:  # every exact header text is also found by its key
             known = ", ".join(repr(h) for h in by_key.values())
             raise UsageError(f"--columns names {header!r}, which is not a header of {path.name}; headers: {known}")
+        resolved[_key(header)] = role
     return resolved
 
 
