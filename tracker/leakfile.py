@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import io
 import json
 import sys
@@ -35,6 +34,7 @@ from fingerprints.columns import IDENTIFYING_ROLES, detect_roles, find_header_ro
 from fingerprints.errors import ColumnError
 from fingerprints.roles import Column, Role
 from tracker.errors import UsageError
+from tracker.extract.jsondoc import gc_paused
 from tracker.extract.sheets import cell_text  # one rule for workbook cells everywhere
 
 __all__ = ["SheetInfo", "LeakTable", "read_leak_table"]
@@ -92,13 +92,8 @@ def read_leak_table(
     """
     # Millions of small lists and no cycles: the cyclic GC would only rescan them over and
     # over (it more than doubles the time of a 1M-row read), so it pauses while we build.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _read(Path(path), columns, sheet)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read(path: Path, columns: dict[str, Role] | None, sheet: str | None) -> LeakTable:
