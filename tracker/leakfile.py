@@ -34,6 +34,7 @@ from fingerprints.columns import IDENTIFYING_ROLES, detect_roles, find_header_ro
 from fingerprints.errors import ColumnError
 from fingerprints.roles import Column, Role
 from tracker.errors import UsageError
+from tracker.extract.cells import float_text
 from tracker.extract.jsondoc import gc_paused
 from tracker.extract.sheets import cell_text  # one rule for workbook cells everywhere
 
@@ -325,10 +326,10 @@ def _json_text(value: object) -> str:
         return value.strip()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, float):
+        return float_text(value)
+    if isinstance(value, int):
+        return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
