@@ -27,7 +27,15 @@ from tracker.config import default_config_path
 from tracker.db import session_scope
 from tracker.errors import NotFoundError, UsageError
 from tracker.workflow.audit import default_actor, history
-from tracker.workflow.cases import approve_notice, change_state, draft_notice, get_case, latest_notice, list_cases
+from tracker.workflow.cases import (
+    approve_notice,
+    case_of_location,
+    change_state,
+    draft_notice,
+    get_case,
+    latest_notice,
+    list_cases,
+)
 from tracker.workflow.deadlines import overdue_cases
 from tracker.workflow.incidents import incident_locations, location_hits
 from tracker.workflow.jobs import http_settings, run_workflow
@@ -132,7 +140,7 @@ def duplicate(ctx: typer.Context, ids: Annotated[list[int], typer.Argument(metav
 def _incident_json(session: Session, incident: Incident) -> dict[str, Any]:
     locations = []
     for location in incident_locations(session, incident.id or 0):
-        case = session.exec(select(Case).where(Case.location_id == location.id)).first()
+        case = case_of_location(session, location.id)
         locations.append({
             "id": location.id, "url": location.url, "host": location.host, "linked_by": location.linked_by,
             "first_seen": _when(location.first_seen),

@@ -46,6 +46,11 @@ def list_cases(session: Session, *, state: str | None = None, host: str | None =
     return list(session.exec(query))
 
 
+def case_of_location(session: Session, location_id: int | None) -> Case | None:
+    """The case of a location, if one was opened (there is at most one per location)."""
+    return session.exec(select(Case).where(Case.location_id == location_id)).first()
+
+
 def current_recipient(case: Case) -> Recipient | None:
     """The recipient the case is addressed to now, if resolved."""
     return Recipient.from_dict(case.recipient) if case.recipient else None
@@ -61,7 +66,7 @@ def open_case(
     at: datetime | None = None,
 ) -> Case:
     """The case of a location, opened now if it has none (one case per location)."""
-    existing = session.exec(select(Case).where(Case.location_id == grouping.location.id)).first()
+    existing = case_of_location(session, grouping.location.id)
     if existing is not None:
         return existing
     now = at or utcnow()

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from sources.errors import HttpStatusError, SourceError
 from sources.http import HttpClient
 from tracker.models import utcnow
-from tracker.workflow.cases import change_state, current_recipient
+from tracker.workflow.cases import case_of_location, change_state, current_recipient
 from tracker.workflow.incidents import link_known_content, location_hits
 from tracker.workflow.models import Case, RemovalCheck
 from tracker.workflow.recipients import directory
@@ -179,7 +179,7 @@ def verify_due_cases(
     report = VerifyReport()
     for hit, grouping in link_known_content(session, actor=actor, at=now):
         report.linked_hits.append(hit.id or 0)
-        case = session.exec(select(Case).where(Case.location_id == grouping.location.id)).first()
+        case = case_of_location(session, grouping.location.id)
         if case is not None and case.state in GONE_CASE_STATES:
             change_state(session, case, CaseState.REAPPEARED, actor=actor, settings=settings,
                          reason="a new hit of the incident's content was found at this URL", at=now)
