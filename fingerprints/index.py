@@ -48,6 +48,21 @@ def _h32(x: int) -> int:
     return x & 0xFFFFFFFF
 
 
+_MINHASH_TEMPLATE: list[MinHash] = []
+
+
+def minhash_of(values: Sequence[int]) -> MinHash:
+    """A MinHash of keyed fingerprints, built the way record signatures are (to compare with them).
+
+    Copies one template: drawing the permutations anew for every line would cost more than the hashing.
+    """
+    if not _MINHASH_TEMPLATE:
+        _MINHASH_TEMPLATE.append(MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_h32))
+    m = _MINHASH_TEMPLATE[0].copy()
+    m.update_batch(values)
+    return m
+
+
 def bigrams(token: str) -> list[str]:
     """Character bigrams with word boundaries: "ana" -> ^a an na a$."""
     padded = f"^{token}$"
@@ -385,4 +400,5 @@ def build_index(
     )
 
 
-__all__ = ["LeakIndex", "build_index", "bigrams", "posting_key_dob", "posting_key_id", "posting_key_name_dob", "weak_key", "mix_np"]
+__all__ = ["LeakIndex", "build_index", "bigrams", "minhash_of", "name_column_key", "posting_key_dob", "posting_key_id",
+           "posting_key_name_dob", "weak_key"]

@@ -28,16 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 from rapidfuzz.distance import Levenshtein
 
 from . import keyed
 from .errors import KeyError_
 from .index import (
-    MINHASH_SEED,
-    NUM_PERM,
     LeakIndex,
     bigrams,
+    minhash_of,
     name_column_key,
     posting_key_dob,
     posting_key_id,
@@ -142,7 +140,6 @@ class Matcher:
         self._dob_floor = 1.0 / max(index.dob_span_days, 365)
         self.tokens = TokenTable(index, keyer)
         self._order = 0
-        self._minhash_template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=lambda x: x & 0xFFFFFFFF)
 
     def _infos(self, tokens: list[bytes]) -> dict[bytes, TokenInfo]:
         """The relevant tokens among ``tokens`` with what they are."""
@@ -729,9 +726,7 @@ class Matcher:
         vals = list(w.names | w.ids | set(w.dobs) | self._phrases(w))
         if not vals:
             return 0.0
-        m = self._minhash_template.copy()
-        m.update_batch(vals)
-        return float(self.index.record_minhash(rec).jaccard(m))
+        return float(self.index.record_minhash(rec).jaccard(minhash_of(vals)))
 
     # -- decision -------------------------------------------------------------------------
     def _decide(self, records: list[RecordMatch]) -> DocumentMatch:

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from extract_support import ods_bytes
 from fingerprints.roles import Column, Role
 from tracker.errors import UsageError
 from tracker.leakfile import LeakTable, SheetInfo, read_leak_table
@@ -208,31 +209,11 @@ def test_differently_named_dob_columns_share_one_union_column(tmp_path: Path) ->
     assert table.rows == [["ZORVAK QUELLIN", "1980-01-02"], ["BRIDAN MARTOS", "1975-11-30"]]
 
 
-ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
- xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
- xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
-<office:body><office:spreadsheet><table:table table:name="Roster">{rows}</table:table>
-</office:spreadsheet></office:body></office:document-content>"""
-ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
-<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
-<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
-<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"""
-
-
 def test_ods(tmp_path: Path) -> None:
-    def cell(v: str) -> str:
-        if v[:2] == "19":
-            return f'<table:table-cell office:value-type="date" office:date-value="{v}"><text:p>{v}</text:p></table:table-cell>'
-        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
-
     rows = [["Name", "Born"], ["ZORVAK QUELLIN", "1980-01-02"], ["BRIDAN MARTOS", "1975-11-30"]]
-    xml = ODS_CONTENT.format(rows="".join(f"<table:table-row>{''.join(map(cell, r))}</table:table-row>" for r in rows))
+    cells: list[list[object]] = [[dt.date.fromisoformat(v) if v[:2] == "19" else v for v in r] for r in rows]
     path = tmp_path / "leak.ods"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("META-INF/manifest.xml", ODS_MANIFEST)
-        z.writestr("content.xml", xml)
+    path.write_bytes(ods_bytes({"Roster": cells}))  # the birth dates as date cells
     table = read_leak_table(path)
     assert table.file_format == "ods"
     assert table.rows == rows[1:]
