@@ -198,12 +198,14 @@ def incidents_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argumen
 # --- cases --------------------------------------------------------------------------------------------
 
 
+def _recipient_json(recipient: dict[str, Any]) -> dict[str, Any]:
+    return {k: recipient.get(k) for k in ("name", "recipient_class", "channel", "address", "source")}
+
+
 def _case_json(case: Case, overdue: set[int] | None = None) -> dict[str, Any]:
-    recipient = case.recipient or {}
     return {
         "id": case.id, "incident": case.incident_id, "url": case.url, "host": case.host, "state": case.state,
-        "recipient": {k: recipient.get(k) for k in ("name", "recipient_class", "channel", "address", "source")}
-        if recipient else None,
+        "recipient": _recipient_json(case.recipient) if case.recipient else None,
         "escalation_level": case.escalation_level, "follow_ups": case.follow_ups,
         "opened_at": _when(case.opened_at), "notice_sent_at": _when(case.notice_sent_at),
         "deadline_at": _when(case.deadline_at), "overdue": case.id in (overdue or set()),
@@ -259,8 +261,7 @@ def cases_show(ctx: typer.Context, case_id: CaseId, json_: JsonOption = False) -
     with _Context(ctx, None).session() as session:
         case = get_case(session, case_id)
         data = _case_json(case)
-        data["recipient_chain"] = [{k: r.get(k) for k in ("name", "recipient_class", "channel", "address", "source")}
-                                   for r in case.recipient_chain]
+        data["recipient_chain"] = [_recipient_json(r) for r in case.recipient_chain]
         data["hits"] = [h.id for h, _ in location_hits(session, case.location_id)]
         data["notices"] = [_notice_json(n) for n in session.exec(
             select(Notice).where(Notice.case_id == case.id).order_by(col(Notice.id)))]
