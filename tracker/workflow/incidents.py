@@ -20,7 +20,12 @@ from fingerprints.keyed import TOKEN, Keyer, mix
 from fingerprints.normalize import fold
 from tracker.models import Document, Hit, utcnow
 from tracker.workflow.audit import record
-from tracker.workflow.models import DocumentSketch, Incident, IncidentLocation, LocationHit
+from tracker.workflow.models import (
+    DocumentSketch,
+    Incident,
+    IncidentLocation,
+    LocationHit,
+)
 
 SKETCH_PERM = 64
 SKETCH_SEED = 0x5EED
@@ -71,7 +76,7 @@ def save_sketch(session: Session, document_id: int, sketch: bytes) -> None:
 
 
 def url_host(url: str) -> str:
-    """Lower-case host of a URL; the URL itself for sources that are not URLs (drop folders)."""
+    """Lower-case host of a URL; "" for sources that are not URLs (drop folders)."""
     return (urlsplit(url).hostname or "").lower()
 
 
@@ -82,16 +87,6 @@ class Grouping:
     incident: Incident
     location: IncidentLocation
     created: bool
-
-
-def _location_hits(session: Session, location_ids: list[int]) -> list[tuple[int, Hit, Document]]:
-    rows = session.exec(
-        select(LocationHit.location_id, Hit, Document)
-        .join(Hit, col(Hit.id) == LocationHit.hit_id)
-        .join(Document, col(Document.id) == Hit.document_id)
-        .where(col(LocationHit.location_id).in_(location_ids))
-    )
-    return list(rows)
 
 
 def _records_overlap(a: list[int], b: list[int]) -> float:
@@ -224,5 +219,11 @@ def incident_locations(session: Session, incident_id: int) -> list[IncidentLocat
 
 def location_hits(session: Session, location_id: int) -> list[tuple[Hit, Document]]:
     """Hits found at a location with their documents, oldest first."""
-    rows = _location_hits(session, [location_id])
-    return sorted(((h, d) for _, h, d in rows), key=lambda pair: pair[0].id or 0)
+    rows = session.exec(
+        select(Hit, Document)
+        .join(LocationHit, col(LocationHit.hit_id) == Hit.id)
+        .join(Document, col(Document.id) == Hit.document_id)
+        .where(LocationHit.location_id == location_id)
+        .order_by(col(Hit.id))
+    )
+    return [(hit, document) for hit, document in rows]
