@@ -44,7 +44,6 @@ from .index import (
 )
 from .keyed import Keyer, mix_np, salt32
 from .normalize import (
-    phrase,
     text_dates,
 )
 from .results import DocumentMatch, RecordMatch, mask
@@ -128,7 +127,6 @@ class Matcher:
         self._weak_raw = set(index.weak_raw.tolist())
         self._weak_first = set(index.weak_first.tolist())
         self._weak_words = int(index.meta.get("weak_words", MAX_NGRAM))
-        self._word_cache: dict[bytes, str] = {}
         self._namecol_count = dict(zip(index.namecol_vocab.tolist(), index.namecol_count.tolist()))
         name_roles = {r for r in self._roles if r.is_name}
         surname_roles = name_roles & {Role.LAST_NAME, Role.FULL_NAME}
@@ -523,7 +521,7 @@ class Matcher:
         Only phrases starting at a word that starts some weak value are hashed.
         """
         if w._phrases is None:
-            words = [self._word(t) for t in w.tokens]
+            words = [self.tokens.word(t) for t in w.tokens]
             words = [x for x in words if x]
             h = self.keyer.cached
             got: set[int] = set()
@@ -536,14 +534,6 @@ class Matcher:
                     got.add(h(keyed.WEAK, " ".join(words[i:j])))
             w._phrases = got & self._weak_raw
         return w._phrases
-
-    def _word(self, tok: bytes) -> str:
-        got = self._word_cache.get(tok)
-        if got is None:
-            if len(self._word_cache) > 200_000:
-                self._word_cache.clear()
-            got = self._word_cache[tok] = phrase(tok.decode("utf-8", "ignore"))
-        return got
 
     def _alpha(self, w: _Window) -> list[tuple[str, bytes]]:
         if w._alpha is None:

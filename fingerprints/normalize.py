@@ -88,12 +88,6 @@ def normalize_id(text: str) -> str | None:
     return compact if len(compact) >= 4 else None
 
 
-def id_entropy_digits(norm_id: str) -> float:
-    """How many decimal digits of chance an ID carries (its length, letters counting more)."""
-    letters = sum(1 for c in norm_id if c.isalpha())
-    return (len(norm_id) - letters) + letters * 1.556  # log10(36)
-
-
 GENDERS = {
     "m": "m", "male": "m", "man": "m", "masculino": "m", "hombre": "m", "h": "m", "masculin": "m",
     "homme": "m", "mannlich": "m", "f": "f", "female": "f", "woman": "f", "femenino": "f",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import keyed
 from .index import LeakIndex
 from .keyed import Keyer
-from .normalize import MONTHS, PARTICLES, date_token, fold, normalize_id
+from .normalize import MONTHS, PARTICLES, date_token, fold, normalize_id, phrase
 
 _ASCII_TABLE = bytearray(range(256))
 for _b in range(256):
@@ -87,6 +87,7 @@ class TokenTable:
         self.id_len_max = int(meta.get("id_len_max", 64))
         self.name_len_max = int(meta.get("name_len_max", 40))
         self._fold_cache: dict[bytes, list[str]] = {}
+        self._word_cache: dict[bytes, str] = {}
         self.forget()
 
     def classify(self, tok: bytes) -> TokenInfo | None:
@@ -195,6 +196,15 @@ class TokenTable:
             text = fold(tok.decode("utf-8", "ignore")).replace("'", "")
             got = [p for p in re.split(r"[^a-z]+", text) if len(p) >= 2 and p not in PARTICLES]
             self._fold_cache[tok] = got
+        return got
+
+    def word(self, tok: bytes) -> str:
+        """A raw token as a weak-value word (folded, punctuation dropped), cached."""
+        got = self._word_cache.get(tok)
+        if got is None:
+            if len(self._word_cache) > 200_000:
+                self._word_cache.clear()
+            got = self._word_cache[tok] = phrase(tok.decode("utf-8", "ignore"))
         return got
 
     def learn(self, tokens: "set[bytes] | list[bytes]") -> None:

@@ -39,8 +39,8 @@ from sources.robots import ROBOTS_MAX_BYTES, RobotsCache
 from sources.ssrf import AddressPolicy, GuardedTransport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_DRAIN_MAX = 64 * 1024
-_RETRYABLE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)  # error and redirect bodies up to this size are read and dropped
+_DRAIN_MAX = 64 * 1024  # error and redirect bodies up to this size are read and dropped
+_RETRYABLE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)
 
 
 def _version() -> str:
@@ -279,11 +279,9 @@ class HttpClient:
             return
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            addresses = self.policy.resolve(host)
+            self.policy.vet(host, port)
         except httpcore.ConnectError as exc:
             raise FetchError(f"{url}: {exc}", url=url) from exc
-        for address in addresses:
-            self.policy.check(host, address, port)
 
     def _send(
         self, method: str, url: str, headers: Mapping[str, str], limit: int

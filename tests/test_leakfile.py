@@ -13,8 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from extract_support import ods_bytes
+
 from fingerprints.roles import Column, Role
 from tracker.errors import UsageError
 from tracker.leakfile import LeakTable, SheetInfo, read_leak_table

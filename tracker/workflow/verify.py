@@ -51,10 +51,10 @@ class Observation:
     detail: str
 
 
-def _removed_patterns(case: Case, url_host: str) -> tuple[str, ...]:
+def _removed_patterns(case: Case) -> tuple[str, ...]:
     recipient = current_recipient(case)
     patterns = recipient.removed_patterns if recipient else ()
-    platform = directory.lookup(url_host)
+    platform = directory.lookup(case.host)
     return tuple(patterns) + (platform.removed_patterns if platform else ())
 
 
@@ -82,7 +82,7 @@ def observe(
     verdict = matcher(result.content, result.content_type, url, leak_ids) if matcher else None
     if verdict:
         return Observation("present", result.status, sha, "content changed but still matches the leak")
-    text = result.content[:1_000_000].decode("utf-8", errors="replace").casefold()
+    text = result.content[:1_000_000].decode("utf-8", errors="replace").casefold() if removed_patterns else ""
     for pattern in removed_patterns:
         if pattern.casefold() in text:
             return Observation("removed", result.status, sha, f'the site\'s removal page ("{pattern}")')
@@ -126,7 +126,7 @@ def check_case(
     now = now or utcnow()
     leak_ids = {hit.leak_id for hit, _ in location_hits(session, case.location_id) if hit.status == "confirmed"}
     seen = observe(client, case.url, baseline_sha256=case.baseline_sha256, leak_ids=leak_ids,
-                   removed_patterns=_removed_patterns(case, case.host), matcher=matcher)
+                   removed_patterns=_removed_patterns(case), matcher=matcher)
     check = RemovalCheck(case_id=case.id, at=now, http_status=seen.http_status,  # type: ignore[arg-type]
                          content_sha256=seen.sha256, outcome=seen.outcome, detail=seen.detail)
     session.add(check)
