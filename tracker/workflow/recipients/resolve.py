@@ -52,7 +52,7 @@ def resolve_chain(url: str, settings: WorkflowSettings, client: HttpClient | Non
     platform = directory.lookup(host)
     if platform:
         chain.append(platform)
-    elif client is not None and host:
+    elif client is not None:
         found = rdap_recipients(client, host, settings.rdap_base)
         chain += [_cdn_aware(r) for r in found if r.recipient_class is not RecipientClass.REGISTRAR]
         chain += securitytxt_recipients(client, url)
