@@ -98,6 +98,6 @@ def workflow_job(engine: Engine, settings: Settings, *, config_path: Path | None
     path = config_path or default_config_path(settings.home)
     workflow = load_workflow_settings(path)
     with build_client(http_settings(path)) as client, session_scope(engine) as session:
-        report = run_workflow(session, settings, workflow, client=client)
-    log.info("workflow run: %s", report.to_json())
-    return report.to_json()
+        summary = run_workflow(session, settings, workflow, client=client).to_json()
+    log.info("workflow run: %s", summary)
+    return summary
