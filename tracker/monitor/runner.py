@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from tracker.config import SourceConfig
 from tracker.db import session_scope
-from tracker.errors import TrackerError
+from tracker.errors import StorageError, TrackerError
 from tracker.models import utcnow
 from tracker.monitor import state as store
 from tracker.monitor.context import DbSourceContext
@@ -88,7 +89,7 @@ def _failure(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, SourceError):
         return exc.failure_class, str(exc) or exc.__class__.__name__
     if isinstance(exc, TrackerError):
-        return "storage" if exc.__class__.__name__ == "StorageError" else "error", str(exc)
+        return "storage" if isinstance(exc, StorageError) else "error", str(exc)
     return "error", f"{exc.__class__.__name__}: {exc}"
 
 
@@ -149,10 +150,7 @@ def _scan_documents(cfg: SourceConfig, source: Any, ctx: DbSourceContext, scanne
             sha = doc.sha256
             if ctx.already_scanned(doc.item_id, sha):
                 continue
-            if scan_lock is not None:
-                with scan_lock:
-                    results = scanner.scan_bytes(doc.url, doc.content, doc.content_type)
-            else:
+            with scan_lock or nullcontext():
                 results = scanner.scan_bytes(doc.url, doc.content, doc.content_type)
             ctx.commit_document(doc.item_id, doc.url, sha, owner=owner)
             report.items += 1
