@@ -227,9 +227,8 @@ def draft_notice(
         raise InvalidTransition(f"case {case.id} is {case.state}; a new notice is drafted only for an open, "
                                 f"escalated or reappeared case")
     recipient = ensure_recipient(session, case, settings, actor=actor, client=client, at=now)
-    previous = latest_notice(session, case)
-    context = notice_context(session, case, settings, recipient=recipient, now=now,
-                             previous=_previous(previous) if kind == "follow_up" else None)
+    previous = _previous(latest_notice(session, case)) if kind == "follow_up" else None
+    context = notice_context(session, case, settings, recipient=recipient, now=now, previous=previous)
     rendered = render("follow_up" if kind == "follow_up" else recipient.template, context, user_dir)
     draft = latest_notice(session, case, unsent=True)
     if draft is None or draft.kind != kind:
