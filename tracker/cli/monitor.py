@@ -25,7 +25,13 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.cli.state import EXIT_FAILURE, JsonOption, err, out, print_json, state_of
-from tracker.config import TrackerConfig, default_config_path, format_duration, load_config
+from tracker.config import (
+    TrackerConfig,
+    default_config_path,
+    format_duration,
+    http_setting_keys,
+    load_config,
+)
 from tracker.models import utcnow
 from tracker.monitor.health import Health
 from tracker.monitor.runner import RunReport
@@ -220,8 +226,7 @@ def config_check(ctx: typer.Context, config_path: ConfigOption = None, json_: Js
     state = state_of(ctx)
     path = config_path or default_config_path(state.settings.home)
     config = _config(ctx, config_path)
-    http = {f.name: getattr(config.http, f.name) for f in dataclasses.fields(config.http)
-            if f.metadata.get("config", True) and f.name not in ("resolver", "allowed_addresses")}
+    http = {key: getattr(config.http, key) for key in http_setting_keys()}
     sources = [{"name": s.name, "kind": s.kind, "enabled": s.enabled, "interval": s.interval,
                 "jitter": round(s.jitter, 3), "zero_item_runs": s.zero_item_runs,
                 "options": _options_view(s.options)} for s in config.sources]
@@ -241,8 +246,8 @@ def config_check(ctx: typer.Context, config_path: ConfigOption = None, json_: Js
         table.add_row(s["name"], s["kind"], "yes" if s["enabled"] else "no", format_duration(s["interval"]),
                       format_duration(s["jitter"]) if s["jitter"] else "0s", Text(opts))
     console.print(table)
-    changed = {k: v for k, v in http.items()
-               if v != getattr(type(config.http)(), k)}
+    defaults = type(config.http)()
+    changed = {k: v for k, v in http.items() if v != getattr(defaults, k)}
     console.print(f"[http] {changed or 'defaults'}", markup=False, highlight=False)
 
 
