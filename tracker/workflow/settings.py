@@ -9,7 +9,7 @@ Example::
     authority = "acting for the data controller and the people in the records"
     legal_basis = ["GDPR Art. 17 (right to erasure)", "GDPR Art. 9 (special categories)"]
 
-    [workflow.deadlines]          # per recipient class; defaults in deadlines.DEFAULT_DEADLINES
+    [workflow.deadlines]          # per recipient class; defaults in DEFAULT_DEADLINES below
     platform = "2d"
 
     [workflow.smtp]
@@ -40,7 +40,7 @@ from tracker.errors import ConfigError
 from tracker.workflow.recipients.model import Channel, Recipient, RecipientClass
 
 DAY = 86400.0
-#: Days a recipient of each class gets before a case is flagged for follow-up.
+#: Time (seconds) a recipient of each class gets before a case is flagged for follow-up.
 DEFAULT_DEADLINES: dict[RecipientClass, float] = {
     RecipientClass.PLATFORM: 3 * DAY,
     RecipientClass.HOST: 5 * DAY,
