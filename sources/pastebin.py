@@ -71,15 +71,7 @@ class Pastebin(Source, kind="pastebin"):
                     self.stats.skipped["deleted"] += 1
                     ctx.mark_seen(key, url, result.sha256)
                     continue
-            doc = FetchedDocument(
-                source=self.name,
-                url=url,
-                content=body,
-                content_type=result.content_type,
-                item_id=key,
-                metadata=_metadata(item),
-            )
-            yield from self._deliver(ctx, doc)
+            yield from self._deliver_result(ctx, result, item_id=key, url=url, metadata=_metadata(item))
 
     def _parse_listing(self, body: bytes) -> list[dict[str, Any]]:
         if access_error(body):
