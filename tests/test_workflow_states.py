@@ -6,7 +6,13 @@ import itertools
 import pytest
 
 from tracker.errors import UsageError
-from tracker.workflow.states import CASE_MACHINE, HIT_MACHINE, CaseState, HitState, InvalidTransition
+from tracker.workflow.states import (
+    CASE_MACHINE,
+    HIT_MACHINE,
+    CaseState,
+    HitState,
+    InvalidTransition,
+)
 
 H, C = HitState, CaseState
 

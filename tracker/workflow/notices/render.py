@@ -18,7 +18,13 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 from tracker.errors import ConfigError
