@@ -107,6 +107,7 @@ class _Context:
 
     def __init__(self, people: list[Person], style: CorpusStyle) -> None:
         self.people = people
+        self.rows = leak_rows(people)  # the leak's own cells, shared by leak.csv and the full copies
         self.style = style
         self.used_ids = {p.a_number for p in people}  # shared by every document's PersonFactory
         self.guard = LeakGuard((p.first, p.last, p.dob, p.a_number) for p in people)
@@ -192,14 +193,14 @@ def _subset_layout(ctx: _Context, rng: random.Random, variation: Variation | Non
 
 def _full_csv(ctx: _Context, rng: random.Random) -> Doc:
     idx = list(range(ctx.n))
-    text = to_csv(LEAK_LAYOUT.headers, leak_rows(ctx.people), crlf=rng.random() < 0.5)
+    text = to_csv(LEAK_LAYOUT.headers, ctx.rows, crlf=rng.random() < 0.5)
     bom = "\ufeff" if rng.random() < 0.3 else ""
     return "csv", (bom + text).encode("utf-8"), _records(idx)
 
 
 def _full_xlsx(ctx: _Context, rng: random.Random) -> Doc:
     titles = [["Detained population - export"], [f"Report date: {rng.randint(1, 28):02d}/11/2022"], []]
-    data = leak_workbook(leak_rows(ctx.people), titles[: rng.randint(0, 3)], rng.random() < 0.6)
+    data = leak_workbook(ctx.rows, titles[: rng.randint(0, 3)], rng.random() < 0.6)
     return "xlsx", data, _records(range(ctx.n))
 
 
@@ -566,9 +567,8 @@ def generate_corpus(out_dir: Path | str, seed: int, n_leak: int = 6252,
     out = Path(out_dir)
     docs_dir = out / "docs"
     docs_dir.mkdir(parents=True, exist_ok=True)
-    people = leak_people(n_leak, seed)
-    (out / "leak.csv").write_text(to_csv(LEAK_LAYOUT.headers, leak_rows(people)), encoding="utf-8")
-    ctx = _Context(people, style)
+    ctx = _Context(leak_people(n_leak, seed), style)
+    (out / "leak.csv").write_text(to_csv(LEAK_LAYOUT.headers, ctx.rows), encoding="utf-8")
     jobs = [(kind, k) for kind in KINDS for k in range(style.counts.get(kind, 0))]
     random.Random(f"order:{seed}").shuffle(jobs)  # file numbers say nothing about the kind
     labels: Labels = {}
