@@ -109,12 +109,11 @@ class Wayback(Source, kind="wayback"):
     ) -> Iterator[FetchedDocument]:
         item_id = f"{capture.timestamp}/{capture.original}"
         digest = capture.fields.get("digest")
-        if ctx.is_seen(item_id) or (digest and digest in seen_digests):
-            if digest:
-                seen_digests.add(digest)
-            return
+        skip = ctx.is_seen(item_id) or (digest and digest in seen_digests)
         if digest:
             seen_digests.add(digest)
+        if skip:
+            return
         if self._fetched >= self.options.max_captures:
             raise _Budget
         self._fetched += 1
