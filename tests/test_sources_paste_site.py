@@ -7,7 +7,6 @@ from sources import MemoryContext, build_source, parse_options
 from sources.errors import ConfigError, LayoutChanged
 from sources_testserver import (  # noqa: F401 - fixtures
     LocalServer,
-    Seen,
     client,
     html_reply,
     server,

@@ -11,7 +11,6 @@ from sources.http import build_client
 from sources_testserver import (  # noqa: F401 - fixtures
     LocalServer,
     Reply,
-    Seen,
     client,
     fixture_json,
     json_reply,
