@@ -18,7 +18,13 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from sources.base import FetchedDocument, Source, SourceContext
-from sources.errors import AuthError, Blocked, HttpStatusError, LayoutChanged, RateLimited
+from sources.errors import (
+    AuthError,
+    Blocked,
+    HttpStatusError,
+    LayoutChanged,
+    RateLimited,
+)
 from sources.http import parse_retry_after
 from sources.options import env_secret, require_http_url, require_range
 
