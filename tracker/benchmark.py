@@ -152,7 +152,7 @@ def _scanner(t: _Tracker) -> tuple[Any, float]:
 def _doc_files(docs: Path) -> list[Path]:
     from tracker.pipeline import iter_files
 
-    return list(iter_files(docs))
+    return iter_files(docs)
 
 
 # --- quality on a labelled corpus ---------------------------------------------------------------------------
