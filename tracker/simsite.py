@@ -144,8 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.delay)
 
     def _base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}" if ":" not in str(host) else f"http://[{host}]:{port}"
+        return _base_url(self.server)
 
     # -- routes ----------------------------------------------------------------------------
 
@@ -277,6 +276,12 @@ class _SimServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
+def _base_url(server: _SimServer) -> str:
+    """``http://host:port`` of the bound server (IPv6 hosts in brackets)."""
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}" if ":" not in str(host) else f"http://[{host}]:{port}"
+
+
 def _check_loopback(host: str) -> str:
     if host == "localhost":
         return "127.0.0.1"
@@ -305,8 +310,7 @@ class SimSite:
 
     @property
     def url(self) -> str:
-        host = self._server.server_address[0]
-        return f"http://{host}:{self.port}" if ":" not in str(host) else f"http://[{host}]:{self.port}"
+        return _base_url(self._server)
 
     def start(self) -> SimSite:
         self._thread = threading.Thread(target=self._server.serve_forever, name="simsite", daemon=True)
