@@ -52,6 +52,13 @@ class Keyer:
         h.update(value.encode("utf-8"))
         return int.from_bytes(h.digest(), "little") or 1
 
+    def secret_for_gate(self) -> bytes:
+        """The key itself, for the compiled gate that computes the same fingerprints in C.
+
+        Kept in memory only, like the key file's content; nothing derived from it is stored.
+        """
+        return self._key
+
     def cached(self, domain: bytes, value: str) -> int:
         """:meth:`h64` memoised in-process: scanning hashes the same tokens over and over."""
         k = (domain, value)

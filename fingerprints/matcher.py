@@ -150,11 +150,15 @@ class Matcher:
         """Match one text (lines separated by newlines; table cells by tabs)."""
         return self.match_parts([text])
 
-    def match_parts(self, texts: Sequence[str]) -> DocumentMatch:
-        """Match a document made of several parts (archive members, sheets) as one document."""
+    def match_parts(self, texts: Sequence[str], order: int | None = None) -> DocumentMatch:
+        """Match a document made of several parts (archive members, sheets) as one document.
+
+        ``order`` (``F_US``, ``F_EU`` or 0) says how the document writes ambiguous numeric
+        dates when ``texts`` are only excerpts of it; by default each part's own dates tell.
+        """
         found: dict[int, RecordMatch] = {}
         for pi, text in enumerate(texts):
-            for rm in self._match_text(pi, text):
+            for rm in self._match_text(pi, text, order):
                 best = found.get(rm.record_id)
                 if best is None or rm.expected_chance < best.expected_chance:
                     found[rm.record_id] = rm
@@ -179,7 +183,7 @@ class Matcher:
         return sorted(kinds)
 
     # -- passes -----------------------------------------------------------------------
-    def _match_text(self, part: int, text: str) -> list[RecordMatch]:
+    def _match_text(self, part: int, text: str, order: int | None = None) -> list[RecordMatch]:
         low = text.encode("utf-8", "ignore").translate(TRANSLATE)
         token_list = low.split()
         tokens = set(token_list)  # distinct tokens: every set operation below runs over few
@@ -195,7 +199,7 @@ class Matcher:
                 return []
         else:
             spaced = False
-        self._order = self._date_order(tokens)
+        self._order = self._date_order(tokens) if order is None else order
         relevant = self.tokens.relevant
         found = id_t.union(self.tokens.t_name.intersection(tokens), self.tokens.t_date.intersection(tokens),
                            self.tokens.t_month.intersection(tokens))

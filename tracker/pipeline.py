@@ -25,6 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from fingerprints.errors import KeyError_
+from fingerprints.gate import DocumentGate
+from fingerprints.gate import available as gate_available
 from fingerprints.keyed import Keyer
 from fingerprints.matcher import DocumentMatch, Matcher, RecordMatch, mask
 from tracker import store
@@ -34,6 +36,7 @@ from tracker.extract import Limits, extract
 from tracker.fetch import FetchFailed, UrlFetcher
 from tracker.leaks import load_index
 from tracker.models import Leak
+from tracker.prefilter import certainly_clean, text_view
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -106,11 +109,12 @@ def iter_files(path: Path) -> list[Path]:
 
 @dataclass
 class LoadedLeak:
-    """A leak ready to match: its row id, name and matcher (loaded index)."""
+    """A leak ready to match: its row id, name, matcher (loaded index) and compiled gate."""
 
     id: int
     name: str
     matcher: Matcher
+    gate: DocumentGate | None = None
 
 
 class Scanner:
@@ -121,7 +125,8 @@ class Scanner:
     """
 
     def __init__(self, engine: Engine, leaks: Sequence[Leak], keyer: Keyer, *, settings: Settings,
-                 fetcher: UrlFetcher | None = None, limits: Limits | None = None) -> None:
+                 fetcher: UrlFetcher | None = None, limits: Limits | None = None, use_gate: bool = True) -> None:
+        """``use_gate=False`` extracts and matches every document in full (for comparisons)."""
         self.engine = engine
         self.keyer = keyer
         self.fetcher = fetcher
@@ -134,7 +139,10 @@ class Scanner:
                 matcher = Matcher(index, keyer)
             except KeyError_ as exc:
                 raise ConfigError(f"leak {leak.name!r}: {exc}") from exc
-            self.leaks.append(LoadedLeak(leak.id or 0, leak.name, matcher))
+            compiled = DocumentGate(index, keyer, matcher.tokens) if use_gate and gate_available() else None
+            self.leaks.append(LoadedLeak(leak.id or 0, leak.name, matcher, compiled))
+        #: Documents found clean by the gate alone, without extraction (for logs and benchmarks).
+        self.gated_clean = 0
 
     def errors(self, source: str, message: str, sha256: str | None = None) -> list[ScanResult]:
         """One ``error`` result per leak for a document that could not be scanned; also stored."""
@@ -150,6 +158,9 @@ class Scanner:
                    name: str | None = None) -> list[ScanResult]:
         """Extract ``data`` once, match it against every leak, store the document and hits."""
         sha256 = hashlib.sha256(data).hexdigest()
+        if self._gated_clean(source, data, content_type, name):
+            log.info("scanned %s (%d bytes): clean (gate)", source, len(data))
+            return [ScanResult(source, leak.name, "clean", sha256, 0.0) for leak in self.leaks]
         try:
             extracted = extract(data, name=name or source, content_type=content_type, limits=self.limits)
             texts = [part.text for part in extracted.parts]
@@ -194,6 +205,19 @@ class Scanner:
         log.info("scanned %s (%d bytes, %d parts): %s", source, len(data), len(texts),
                  ", ".join(f"{r.leak}={r.verdict}" for r in results))
         return results
+
+    def _gated_clean(self, source: str, data: bytes, content_type: str | None, name: str | None) -> bool:
+        """Whether the compiled gate alone shows that no leak's record is in ``data``."""
+        if not self.leaks or any(leak.gate is None for leak in self.leaks):
+            return False
+        try:
+            view = text_view(data, name or source, content_type, self.limits)
+            clean = view is not None and certainly_clean(view, self.leaks)
+        except Exception:  # the full path decides, and reports what is wrong with the document
+            log.debug("gate failed on %s", source, exc_info=True)
+            return False
+        self.gated_clean += clean
+        return clean
 
     def scan_file(self, path: Path) -> list[ScanResult]:
         """Scan one local file; its source is its absolute path."""

@@ -144,8 +144,8 @@ def declared_kind(name: str, content_type: str | None) -> str | None:
     return _EXTENSIONS.get(extension(name))
 
 
-def sniff_text_kind(text: str) -> str:
-    """Guess html, xml, json, csv or text from the start of a decoded document."""
+def sniff_markup_kind(text: str) -> str | None:
+    """html, xml or json from the start of a decoded document; ``None`` for other text."""
     head = text[:4096].lstrip("\ufeff \t\r\n")
     if head.startswith(("{", "[")):
         return "json"
@@ -153,6 +153,14 @@ def sniff_text_kind(text: str) -> str:
         return "html" if _XHTML_SNIFF.search(head) else "xml"
     if head.startswith("<"):
         return "html" if _HTML_SNIFF.search(head) else "xml"
+    return None
+
+
+def sniff_text_kind(text: str) -> str:
+    """Guess html, xml, json, csv or text from the start of a decoded document."""
+    kind = sniff_markup_kind(text)
+    if kind is not None:
+        return kind
     if find_delimiter(text, strict=True) is not None:
         return "csv"
     return "text"

@@ -52,20 +52,20 @@ def decode(data: bytes, declared: str | None = None, name: str = "") -> str:
     """Decode document bytes to text; raise ``UnsupportedFormat`` for binary data."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _checked(data[len(bom):].decode(encoding, errors="replace"), name)
+            return check_not_binary(data[len(bom):].decode(encoding, errors="replace"), name)
     if b"\x00" in data:
-        return _checked(_decode_with_nuls(data, name), name)
+        return check_not_binary(_decode_with_nuls(data, name), name)
     try:
-        return _checked(data.decode("utf-8"), name)
+        return check_not_binary(data.decode("utf-8"), name)
     except UnicodeDecodeError as exc:
         text = _mostly_utf8(data, exc)
         if text is not None:
-            return _checked(text, name)
+            return check_not_binary(text, name)
     for label in (declared, meta_charset(data) if declared is None else None):
         text = _try_declared(data, label)
         if text is not None:
-            return _checked(text, name)
-    return _checked(_guess(data, name), name)
+            return check_not_binary(text, name)
+    return check_not_binary(_guess(data, name), name)
 
 
 def normalize_newlines(text: str) -> str:
@@ -130,7 +130,7 @@ def _guess(data: bytes, name: str) -> str:
     return data.decode(encoding, errors="replace")
 
 
-def _checked(text: str, name: str) -> str:
+def check_not_binary(text: str, name: str) -> str:
     """Refuse a decoded text that is mostly control characters or replacement marks (binary)."""
     sample = text[:_SAMPLE]
     if not sample:

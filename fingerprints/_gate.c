@@ -1,0 +1,1423 @@
+/* The compiled document gate: which lines of a document can hold a leaked record at all.
+ *
+ * Most of what a monitor fetches is unrelated to any leak. The Python matcher finds that out
+ * correctly but pays interpreter costs per distinct token; this module does the same first
+ * look in C, on the raw text, so that only the few lines around possible records reach the
+ * Python matcher. It is conservative by construction: a line it drops could not have given
+ * the matcher a candidate (an ID posting hit or a name x date-of-birth posting hit on the
+ * line or a neighbouring one), because it computes the same keyed fingerprints (BLAKE2b,
+ * RFC 7693, keyed, with the domain as personalisation) over a superset of the line's tokens.
+ *
+ * Pure: no I/O. Works on bytes in memory; keeps a per-process cache of classified tokens.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* BLAKE2b                                                                                     */
+
+static const uint64_t B2_IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+
+static const uint8_t B2_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
+    {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
+    {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
+    {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
+    {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+static inline uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+static inline uint64_t load64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+#define B2_G(a, b, c, d, x, y)          \
+    do {                                \
+        a = a + b + (x);                \
+        d = rotr64(d ^ a, 32);          \
+        c = c + d;                      \
+        b = rotr64(b ^ c, 24);          \
+        a = a + b + (y);                \
+        d = rotr64(d ^ a, 16);          \
+        c = c + d;                      \
+        b = rotr64(b ^ c, 63);          \
+    } while (0)
+
+static void b2_compress(uint64_t h[8], const uint8_t block[128], uint64_t t, int last) {
+    uint64_t m[16], v[16];
+    for (int i = 0; i < 16; i++) m[i] = load64(block + 8 * i);
+    for (int i = 0; i < 8; i++) {
+        v[i] = h[i];
+        v[i + 8] = B2_IV[i];
+    }
+    v[12] ^= t;
+    if (last) v[14] = ~v[14];
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = B2_SIGMA[r];
+        B2_G(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
+        B2_G(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
+        B2_G(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
+        B2_G(v[3], v[7], v[11], v[15], m[s[6]], m[s[7]]);
+        B2_G(v[0], v[5], v[10], v[15], m[s[8]], m[s[9]]);
+        B2_G(v[1], v[6], v[11], v[12], m[s[10]], m[s[11]]);
+        B2_G(v[2], v[7], v[8], v[13], m[s[12]], m[s[13]]);
+        B2_G(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
+    }
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* State after the key block of keyed BLAKE2b-64 personalised with ``person`` (the domain). */
+static void b2_keyed_init(uint64_t out[8], const uint8_t *key, size_t keylen, const char *person) {
+    uint8_t p[64];
+    memset(p, 0, sizeof p);
+    p[0] = 8;                 /* digest length */
+    p[1] = (uint8_t)keylen;   /* key length */
+    p[2] = 1;                 /* fanout */
+    p[3] = 1;                 /* depth */
+    size_t plen = strlen(person);
+    memcpy(p + 48, person, plen > 16 ? 16 : plen);
+    for (int i = 0; i < 8; i++) out[i] = B2_IV[i] ^ load64(p + 8 * i);
+    uint8_t block[128];
+    memset(block, 0, sizeof block);
+    memcpy(block, key, keylen);
+    b2_compress(out, block, 128, 0);
+}
+
+/* Keyed 64-bit fingerprint of a non-empty message, as ``Keyer.h64`` computes it. */
+static uint64_t b2_h64(const uint64_t init[8], const uint8_t *msg, size_t len) {
+    uint64_t h[8];
+    memcpy(h, init, sizeof h);
+    uint64_t t = 128;
+    uint8_t block[128];
+    while (len > 128) {
+        t += 128;
+        b2_compress(h, msg, t, 0);
+        msg += 128;
+        len -= 128;
+    }
+    memset(block, 0, sizeof block);
+    memcpy(block, msg, len);
+    t += len;
+    b2_compress(h, block, t, 1);
+    return h[0] ? h[0] : 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Small growable vectors                                                                      */
+
+typedef struct { uint64_t *v; size_t n, cap; } U64Vec;
+typedef struct { Py_ssize_t *v; size_t n, cap; } SizeVec;
+typedef struct { char *v; size_t n, cap; } ByteVec;
+
+static int u64_push(U64Vec *a, uint64_t x) {
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        uint64_t *v = PyMem_Realloc(a->v, cap * sizeof *v);
+        if (!v) return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+static int size_push(SizeVec *a, Py_ssize_t x) {
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        Py_ssize_t *v = PyMem_Realloc(a->v, cap * sizeof *v);
+        if (!v) return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+static int bytes_reserve(ByteVec *a, size_t more) {
+    if (a->n + more > a->cap) {
+        size_t cap = a->cap ? a->cap : 4096;
+        while (cap < a->n + more) cap *= 2;
+        char *v = PyMem_Realloc(a->v, cap);
+        if (!v) return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    return 0;
+}
+
+static int bytes_put(ByteVec *a, const char *s, size_t n) {
+    if (bytes_reserve(a, n) < 0) return -1;
+    memcpy(a->v + a->n, s, n);
+    a->n += n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Character classes                                                                          */
+
+/* Token bytes as the matcher splits them: ASCII letters and digits, - / . ' and every
+ * non-ASCII byte (``TRANSLATE`` + ``bytes.split``). */
+static uint8_t TOKEN_CHAR[256];
+static uint8_t LOWER[256];
+
+static void init_tables(void) {
+    for (int c = 0; c < 256; c++) {
+        TOKEN_CHAR[c] = (c >= 0x80) || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                        (c >= 'A' && c <= 'Z') || c == '-' || c == '/' || c == '.' || c == '\'';
+        LOWER[c] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : (uint8_t)c;
+    }
+}
+
+static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static inline int is_alpha(uint8_t c) { return c >= 'a' && c <= 'z'; }
+static inline int is_strip(uint8_t c) { return c == '-' || c == '.' || c == '/' || c == '\''; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* The gate object                                                                            */
+
+#define FL_GROUP 1     /* 2 to 4 digits: a group an ID can be written in ("277 958 520") */
+#define FL_IDHIT 2     /* a leaked ID */
+#define FL_US 4        /* a numeric date that can only be month-first */
+#define FL_EU 8        /* a numeric date that can only be day-first */
+#define FL_INFO 16     /* has leak names or leak dates of birth */
+#define FL_NONASCII 32
+
+#define MAX_TOKEN 64
+#define MAX_RUN 16
+#define MAX_PAIRS 200000
+#define CACHE_MAX 1000000
+
+typedef struct {
+    uint64_t key;        /* fast hash of the token bytes; 0 = empty slot */
+    uint32_t off;        /* token bytes in the arena */
+    uint16_t len;
+    uint8_t flags;
+    uint8_t month;
+    uint32_t info;       /* start in the info pool: [n_names, n_dobs, names..., dobs...] */
+    uint32_t doc_seen;   /* last document that counted this token (date order) */
+    uint32_t unit_seen;  /* last unit that took its names and dates */
+} Entry;
+
+typedef struct {
+    PyObject_HEAD
+    uint64_t k_name[8], k_id[8], k_dob[8];
+    Py_buffer name_vocab, id_vocab, dob_vocab, post_key;
+    int have_buffers;
+    int id_len_min, id_len_max, dob_lo, dob_hi;
+    PyObject *fallback;
+    PyObject *months;      /* dict str -> int */
+    uint64_t seed;
+    Entry *table;
+    size_t cap, used;
+    ByteVec arena;
+    U64Vec pool;
+    uint32_t doc_id, unit_id;
+} Gate;
+
+static int vocab_has(const Py_buffer *b, uint64_t x) {
+    const uint64_t *a = (const uint64_t *)b->buf;
+    Py_ssize_t lo = 0, hi = b->len / 8;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) >> 1;
+        if (a[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < b->len / 8 && a[lo] == x;
+}
+
+/* The posting key of a name token with a date of birth (``keyed.mix``). */
+static inline uint64_t mix(uint64_t a, uint64_t b) {
+    uint64_t x = (a ^ (b * 0xBF58476D1CE4E5B9ULL)) * 0x94D049BB133111EBULL;
+    x ^= x >> 29;
+    return x ? x : 1;
+}
+
+static inline uint64_t fast_hash(uint64_t seed, const uint8_t *s, size_t n) {
+    uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL);
+    while (n >= 8) {
+        h = (h ^ load64(s)) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t last = 0;
+    memcpy(&last, s, n);
+    h = (h ^ last) * 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 29;
+    h *= 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
+static void gate_clear_cache(Gate *g) {
+    if (g->table) memset(g->table, 0, g->cap * sizeof(Entry));
+    g->used = 0;
+    g->arena.n = 0;
+    g->pool.n = 0;
+    u64_push(&g->pool, 0); /* info 0 means "no names, no dates" */
+    u64_push(&g->pool, 0);
+}
+
+static int gate_grow(Gate *g) {
+    size_t cap = g->cap ? g->cap * 2 : (1 << 16);
+    Entry *t = PyMem_Calloc(cap, sizeof(Entry));
+    if (!t) return -1;
+    for (size_t i = 0; i < g->cap; i++) {
+        Entry *e = &g->table[i];
+        if (!e->key) continue;
+        size_t j = e->key & (cap - 1);
+        while (t[j].key) j = (j + 1) & (cap - 1);
+        t[j] = *e;
+    }
+    PyMem_Free(g->table);
+    g->table = t;
+    g->cap = cap;
+    return 0;
+}
+
+/* -- classification of one token ----------------------------------------------------------- */
+
+typedef struct {
+    uint64_t names[8];
+    int n_names;
+    uint64_t dobs[8];
+    int n_dobs;
+    int flags;
+    int month;
+} Info;
+
+static int days_in_month(int y, int m) {
+    static const int d[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+    return d[m];
+}
+
+/* Add the fingerprint of y-m-d if it is a valid date and a date of birth in the leak. */
+static int add_date(Gate *g, Info *info, int y, int m, int d) {
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return 0;
+    if (y < g->dob_lo || y > g->dob_hi) return 1; /* valid date, just no birth date here */
+    char iso[10] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+                    (char)('0' + y % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
+                    (char)('0' + d / 10), (char)('0' + d % 10)};
+    uint64_t h = b2_h64(g->k_dob, (const uint8_t *)iso, 10);
+    if (vocab_has(&g->dob_vocab, h) && info->n_dobs < 8) info->dobs[info->n_dobs++] = h;
+    return 1;
+}
+
+/* ``normalize._years``: 4-digit years 1900-2100; 2-digit years in both centuries. */
+static int years_of(const uint8_t *s, int n, int out[2]) {
+    int v = 0;
+    for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+    if (n == 4) {
+        if (v >= 1900 && v <= 2100) {
+            out[0] = v;
+            return 1;
+        }
+        return 0;
+    }
+    if (n == 2) {
+        out[0] = 1900 + v;
+        out[1] = 2000 + v;
+        return 2;
+    }
+    return 0;
+}
+
+static int num(const uint8_t *s, int n) {
+    int v = 0;
+    for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+static int digit_run(const uint8_t *s, int i, int n) {
+    int j = i;
+    while (j < n && is_digit(s[j])) j++;
+    return j - i;
+}
+
+static int month_of(Gate *g, const uint8_t *s, int n) {
+    if (n < 3 || n > 10) return 0;
+    PyObject *k = PyUnicode_FromStringAndSize((const char *)s, n);
+    if (!k) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *v = PyDict_GetItemWithError(g->months, k);
+    Py_DECREF(k);
+    if (!v) {
+        PyErr_Clear();
+        return 0;
+    }
+    long m = PyLong_AsLong(v);
+    if (m < 0) PyErr_Clear();
+    return m > 0 && m <= 12 ? (int)m : 0;
+}
+
+/* ``normalize.date_token`` on a folded core: numeric, compact and month-name dates. */
+static void classify_dates(Gate *g, Info *info, const uint8_t *s, int n) {
+    int a = digit_run(s, 0, n);
+    int ys[2], ny;
+    if (a >= 1 && a <= 4 && a < n && (s[a] == '-' || s[a] == '/' || s[a] == '.')) {
+        int bi = a + 1, b = digit_run(s, bi, n);
+        if (b >= 1 && b <= 2 && bi + b < n && (s[bi + b] == '-' || s[bi + b] == '/' || s[bi + b] == '.')) {
+            int ci = bi + b + 1, c = digit_run(s, ci, n);
+            if (c >= 1 && c <= 4 && (ci + c == n || s[ci + c] == 't')) {
+                int found = 0;
+                int A = num(s, a), B = num(s + bi, b);
+                if (a == 4) {
+                    ny = years_of(s, 4, ys);
+                    for (int k = 0; k < ny; k++) found |= add_date(g, info, ys[k], B, num(s + ci, c));
+                } else if ((c == 2 || c == 4) && a <= 2) {
+                    ny = years_of(s + ci, c, ys);
+                    for (int k = 0; k < ny; k++) {
+                        found |= add_date(g, info, ys[k], A, B);
+                        found |= add_date(g, info, ys[k], B, A);
+                    }
+                }
+                int tail = ci + c;
+                int plain = tail == n || (s[tail] == 't' && digit_run(s, tail + 1, n) >= 1 &&
+                                          digit_run(s, tail + 1, n) <= 2 && tail + 1 + digit_run(s, tail + 1, n) == n);
+                if (found && plain && a <= 2 && c >= 2) {
+                    if (B > 12 && A <= 12) info->flags |= FL_US;
+                    else if (A > 12 && B <= 12) info->flags |= FL_EU;
+                }
+                return;
+            }
+        }
+    }
+    if (n == 8 && a == 8 && ((s[0] == '1' && s[1] == '9') || (s[0] == '2' && s[1] == '0'))) {
+        add_date(g, info, num(s, 4), num(s + 4, 2), num(s + 6, 2));
+        return;
+    }
+    /* (\d{1,2})[-/. ]?([a-z]{3,10})\.?[-/. ]?(\d{2,4}) */
+    if (a >= 1 && a <= 2) {
+        int i = a;
+        if (i < n && (s[i] == '-' || s[i] == '/' || s[i] == '.')) i++;
+        int ls = i;
+        while (i < n && is_alpha(s[i])) i++;
+        int ln = i - ls;
+        if (ln >= 3 && ln <= 10) {
+            if (i < n && s[i] == '.') i++;
+            if (i < n && (s[i] == '-' || s[i] == '/' || s[i] == '.')) i++;
+            int y = digit_run(s, i, n);
+            if (y >= 2 && y <= 4 && i + y == n) {
+                int m = month_of(g, s + ls, ln);
+                if (m) {
+                    ny = years_of(s + i, y, ys);
+                    for (int k = 0; k < ny; k++) add_date(g, info, ys[k], m, num(s, a));
+                }
+            }
+        }
+    }
+}
+
+/* ``normalize.normalize_id`` on an ASCII core, then the leak's ID vocabulary. */
+static void classify_id(Gate *g, Info *info, const uint8_t *s, int n) {
+    uint8_t c[MAX_TOKEN];
+    int m = 0, digits = 0;
+    for (int i = 0; i < n; i++)
+        if (is_digit(s[i]) || is_alpha(s[i])) {
+            c[m++] = s[i];
+            digits += is_digit(s[i]);
+        }
+    if (!m || !digits) return;
+    const uint8_t *p = c;
+    int len = m;
+    if (is_alpha(c[0])) {
+        int k = 0;
+        while (k < m && is_alpha(c[k])) k++;
+        if (k <= 3 && digit_run(c, k, m) == m - k) {
+            p = c + k;
+            len = m - k;
+        }
+    }
+    if (digit_run(p, 0, len) == len)
+        while (len && *p == '0') {
+            p++;
+            len--;
+        }
+    if (len < 4 || len < g->id_len_min || len > g->id_len_max) return;
+    uint64_t h = b2_h64(g->k_id, p, (size_t)len);
+    if (vocab_has(&g->id_vocab, h)) info->flags |= FL_IDHIT;
+}
+
+static void classify_ascii(Gate *g, Info *info, const uint8_t *t, int n) {
+    int s = 0, e = n;
+    while (s < e && is_strip(t[s])) s++;
+    while (e > s && is_strip(t[e - 1])) e--;
+    const uint8_t *core = t + s;
+    int cn = e - s;
+    if (!cn) return;
+    int digits = 0, slash = 0;
+    for (int i = 0; i < cn; i++) {
+        digits += is_digit(core[i]);
+        slash |= core[i] == '/';
+    }
+    if (digits) {
+        classify_id(g, info, core, cn);
+        classify_dates(g, info, core, cn);
+        return;
+    }
+    int cm = cn;
+    if (cm && core[cm - 1] == '.') cm--;
+    int alpha_only = 1;
+    for (int i = 0; i < cm; i++) alpha_only &= is_alpha(core[i]);
+    if (alpha_only) info->month = month_of(g, core, cm);
+    if (slash) return;
+    /* name parts: apostrophes dropped, split on anything else */
+    uint8_t part[MAX_TOKEN];
+    int pn = 0;
+    for (int i = 0; i <= cn; i++) {
+        uint8_t ch = i < cn ? core[i] : ' ';
+        if (ch == '\'') continue;
+        if (is_alpha(ch)) {
+            part[pn++] = ch;
+            continue;
+        }
+        if (pn >= 2) {
+            uint64_t h = b2_h64(g->k_name, part, (size_t)pn);
+            if (vocab_has(&g->name_vocab, h) && info->n_names < 8) info->names[info->n_names++] = h;
+        }
+        pn = 0;
+    }
+}
+
+/* A token with non-ASCII bytes: Python's own classification (Unicode folding) decides. */
+static int classify_fallback(Gate *g, Info *info, const uint8_t *t, int n) {
+    PyObject *r = PyObject_CallFunction(g->fallback, "y#", (const char *)t, (Py_ssize_t)n);
+    if (!r) return -1;
+    if (r == Py_None) {
+        Py_DECREF(r);
+        return 0;
+    }
+    PyObject *names, *dobs;
+    int idhit, month, order;
+    if (!PyArg_ParseTuple(r, "OpOii", &names, &idhit, &dobs, &month, &order)) {
+        Py_DECREF(r);
+        return -1;
+    }
+    PyObject *seqs[2] = {names, dobs};
+    for (int k = 0; k < 2; k++) {
+        PyObject *it = PyObject_GetIter(seqs[k]), *x;
+        if (!it) {
+            Py_DECREF(r);
+            return -1;
+        }
+        while ((x = PyIter_Next(it))) {
+            uint64_t v = PyLong_AsUnsignedLongLong(x);
+            Py_DECREF(x);
+            if (k == 0 && info->n_names < 8) info->names[info->n_names++] = v;
+            if (k == 1 && info->n_dobs < 8) info->dobs[info->n_dobs++] = v;
+        }
+        Py_DECREF(it);
+        if (PyErr_Occurred()) {
+            Py_DECREF(r);
+            return -1;
+        }
+    }
+    if (idhit) info->flags |= FL_IDHIT;
+    info->month = month;
+    info->flags |= order & (FL_US | FL_EU);
+    Py_DECREF(r);
+    return 0;
+}
+
+/* The cache entry of a raw token (lower-cased when ASCII), classifying it on first sight. */
+static Entry *lookup(Gate *g, const uint8_t *t, int n, int nonascii) {
+    uint64_t key = fast_hash(g->seed, t, (size_t)n);
+    size_t mask = g->cap - 1, j = key & mask;
+    while (g->table[j].key) {
+        Entry *e = &g->table[j];
+        if (e->key == key && e->len == n && memcmp(g->arena.v + e->off, t, (size_t)n) == 0) return e;
+        j = (j + 1) & mask;
+    }
+    Info info;
+    memset(&info, 0, sizeof info);
+    if (nonascii) {
+        if (classify_fallback(g, &info, t, n) < 0) return NULL;
+        info.flags |= FL_NONASCII;
+    } else {
+        classify_ascii(g, &info, t, n);
+        if (n >= 2 && n <= 4 && digit_run(t, 0, n) == n) info.flags |= FL_GROUP;
+    }
+    if (g->used * 2 >= g->cap || g->arena.n > 0x7fffffff) {
+        if (g->used >= CACHE_MAX || g->arena.n > 0x7fffffff) gate_clear_cache(g);
+        else if (gate_grow(g) < 0) return (Entry *)PyErr_NoMemory();
+        mask = g->cap - 1;
+        j = key & mask;
+        while (g->table[j].key) j = (j + 1) & mask;
+    }
+    Entry *e = &g->table[j];
+    memset(e, 0, sizeof *e);
+    e->key = key;
+    e->off = (uint32_t)g->arena.n;
+    e->len = (uint16_t)n;
+    if (bytes_put(&g->arena, (const char *)t, (size_t)n) < 0) return (Entry *)PyErr_NoMemory();
+    e->flags = (uint8_t)info.flags;
+    e->month = (uint8_t)info.month;
+    if (info.n_names || info.n_dobs) {
+        e->flags |= FL_INFO;
+        e->info = (uint32_t)g->pool.n;
+        u64_push(&g->pool, (uint64_t)info.n_names);
+        u64_push(&g->pool, (uint64_t)info.n_dobs);
+        for (int k = 0; k < info.n_names; k++) u64_push(&g->pool, info.names[k]);
+        for (int k = 0; k < info.n_dobs; k++) u64_push(&g->pool, info.dobs[k]);
+    }
+    g->used++;
+    return e;
+}
+
+/* -- scanning -------------------------------------------------------------------------------- */
+
+typedef struct {
+    U64Vec names, dobs;            /* of the current unit */
+    U64Vec pnames, pdobs;          /* of the previous unit */
+    SizeVec tok_off;               /* tokens of the current unit: offset, length, entry index */
+    int has_month;
+    int hit;                       /* the current unit holds a possible record */
+    int prev_hit_pending;          /* the previous unit takes part in a hit found now */
+    uint8_t run[MAX_RUN][4];
+    uint8_t run_len[MAX_RUN];
+    int run_n;
+    SizeVec starts;                /* start offset of each unit */
+    SizeVec hits;                  /* indexes of units with possible records */
+    long pairs;
+    int gave_up;
+} Scan;
+
+static void scan_free(Scan *s) {
+    PyMem_Free(s->names.v);
+    PyMem_Free(s->dobs.v);
+    PyMem_Free(s->pnames.v);
+    PyMem_Free(s->pdobs.v);
+    PyMem_Free(s->tok_off.v);
+    PyMem_Free(s->starts.v);
+    PyMem_Free(s->hits.v);
+}
+
+static int posting_has(Gate *g, uint64_t key) { return vocab_has(&g->post_key, key); }
+
+/* Whether any name x date pair of the two sets is a posting key of the leak. */
+static int pairs_hit(Gate *g, Scan *s, const U64Vec *names, const U64Vec *dobs) {
+    if (!names->n || !dobs->n) return 0;
+    s->pairs += (long)(names->n * dobs->n);
+    if (s->pairs > MAX_PAIRS) {
+        s->gave_up = 1;
+        return 1;
+    }
+    for (size_t i = 0; i < names->n; i++)
+        for (size_t j = 0; j < dobs->n; j++)
+            if (posting_has(g, mix(names->v[i], dobs->v[j]))) return 1;
+    return 0;
+}
+
+/* A run of digit groups ended: do any of its consecutive groups, joined, make a leaked ID? */
+static void end_run(Gate *g, Scan *s) {
+    int n = s->run_n;
+    s->run_n = 0;
+    if (n < 2 || s->hit) return;
+    uint8_t buf[MAX_RUN * 4];
+    for (int i = 0; i < n; i++) {
+        int len = 0;
+        for (int j = i; j < n; j++) {
+            memcpy(buf + len, s->run[j], s->run_len[j]);
+            len += s->run_len[j];
+            if (j == i) continue;
+            const uint8_t *p = buf;
+            int m = len;
+            while (m && *p == '0') {
+                p++;
+                m--;
+            }
+            if (m > g->id_len_max) break;
+            if (m < 4 || m < g->id_len_min) continue;
+            if (vocab_has(&g->id_vocab, b2_h64(g->k_id, p, (size_t)m))) {
+                s->hit = 1;
+                return;
+            }
+        }
+    }
+}
+
+/* Dates written with month names near each month-name atom of the unit (``text_dates``). */
+static int month_dates(Gate *g, Scan *s, const uint8_t *buf) {
+    /* atoms: (kind, value, digits) with kind 1 = number, 2 = month */
+    enum { MAXA = 4096 };
+    static int kind[MAXA], val[MAXA], nd[MAXA];
+    static const uint8_t *ptr[MAXA];
+    int na = 0;
+    for (size_t k = 0; k + 2 < s->tok_off.n; k += 3) {
+        const uint8_t *t = buf + s->tok_off.v[k];
+        int n = (int)s->tok_off.v[k + 1];
+        int month = (int)(s->tok_off.v[k + 2] & 0xFF), nonascii = (int)(s->tok_off.v[k + 2] >> 8);
+        if (nonascii) {
+            if (na < MAXA) {
+                kind[na] = month ? 2 : 0;
+                val[na] = month;
+                nd[na] = 0;
+                ptr[na] = t;
+                na++;
+            }
+            continue;
+        }
+        int i = 0;
+        while (i < n && na < MAXA) {
+            uint8_t c = LOWER[t[i]];
+            int j = i;
+            if (is_digit(c)) {
+                while (j < n && is_digit(t[j])) j++;
+                kind[na] = 1;
+                nd[na] = j - i;
+                val[na] = j - i <= 4 ? num(t + i, j - i) : -1;
+                ptr[na] = t + i;
+                na++;
+            } else if (is_alpha(c)) {
+                uint8_t low[16];
+                while (j < n && is_alpha(LOWER[t[j]])) {
+                    if (j - i < 16) low[j - i] = LOWER[t[j]];
+                    j++;
+                }
+                int m = (j - i <= 10) ? month_of(g, low, j - i) : 0;
+                kind[na] = m ? 2 : 0;
+                val[na] = m;
+                nd[na] = 0;
+                ptr[na] = t + i;
+                na++;
+            } else {
+                j++;
+            }
+            i = j;
+        }
+    }
+    Info info;
+    memset(&info, 0, sizeof info);
+    for (int k = 0; k < na; k++) {
+        if (kind[k] != 2) continue;
+        for (int d = k - 3; d <= k + 3; d++) {
+            if (d < 0 || d >= na || kind[d] != 1 || nd[d] > 2 || val[d] < 1 || val[d] > 31) continue;
+            for (int y = k - 4; y <= k + 4; y++) {
+                if (y < 0 || y >= na || y == d || kind[y] != 1 || (nd[y] != 2 && nd[y] != 4)) continue;
+                int ys[2];
+                int ny = years_of(ptr[y], nd[y], ys);
+                for (int q = 0; q < ny; q++) {
+                    info.n_dobs = 0;
+                    add_date(g, &info, ys[q], val[k], val[d]);
+                    if (info.n_dobs && u64_push(&s->dobs, info.dobs[0]) < 0) return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static int end_unit(Gate *g, Scan *s, const uint8_t *buf) {
+    end_run(g, s);
+    if (s->has_month && !s->hit && month_dates(g, s, buf) < 0) return -1;
+    int prev_part = 0;
+    if (!s->hit) {
+        if (pairs_hit(g, s, &s->names, &s->dobs)) s->hit = 1;
+        else if (pairs_hit(g, s, &s->names, &s->pdobs) || pairs_hit(g, s, &s->pnames, &s->dobs)) {
+            s->hit = 1;
+            prev_part = 1;
+        }
+    }
+    if (s->hit) {
+        Py_ssize_t u = (Py_ssize_t)s->starts.n - 1;
+        if (prev_part && u > 0 && (!s->hits.n || s->hits.v[s->hits.n - 1] != u - 1))
+            if (size_push(&s->hits, u - 1) < 0) return -1;
+        if (size_push(&s->hits, u) < 0) return -1;
+    }
+    /* the current unit becomes the previous one */
+    U64Vec t = s->pnames;
+    s->pnames = s->names;
+    s->names = t;
+    s->names.n = 0;
+    t = s->pdobs;
+    s->pdobs = s->dobs;
+    s->dobs = t;
+    s->dobs.n = 0;
+    s->tok_off.n = 0;
+    s->has_month = 0;
+    s->hit = 0;
+    g->unit_id++;
+    return 0;
+}
+
+/* Scan text: units end at newlines (not inside a quoted CSV field when ``quotes``), or
+ * never (``whole``). Returns 0 or -1 with a Python error set. */
+static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quotes, int whole, long *us,
+                     long *eu) {
+    uint8_t tok[MAX_TOKEN];
+    int in_quote = 0, field_start = 1;
+    g->doc_id++;
+    g->unit_id++;
+    if (size_push(&s->starts, 0) < 0) return -1;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        uint8_t c = buf[i];
+        if (!TOKEN_CHAR[c]) {
+            if (c == '\n') {
+                if (!whole && !in_quote) {
+                    if (end_unit(g, s, buf) < 0) return -1;
+                    if (size_push(&s->starts, i + 1) < 0) return -1;
+                }
+                field_start = 1;
+            } else if (quotes && c == '"') {
+                if (in_quote) {
+                    if (i + 1 < n && buf[i + 1] == '"') i++;
+                    else in_quote = 0;
+                } else if (field_start) {
+                    in_quote = 1;
+                }
+                field_start = 0;
+            } else {
+                field_start = (c == ',' || c == ';' || c == '\t' || c == '|');
+            }
+            i++;
+            continue;
+        }
+        field_start = 0;
+        Py_ssize_t j = i;
+        int nonascii = 0, len = 0, digits = 0;
+        while (j < n && TOKEN_CHAR[buf[j]]) {
+            uint8_t ch = buf[j];
+            nonascii |= ch >= 0x80;
+            digits += is_digit(ch);
+            if (len < MAX_TOKEN) tok[len] = LOWER[ch];
+            len++;
+            j++;
+        }
+        if (len > MAX_TOKEN) {
+            /* too long to be a name, a date or an ID: not classified (the matcher agrees) */
+            end_run(g, s);
+            i = j;
+            continue;
+        }
+        int flags, month;
+        const uint64_t *names = NULL, *dobs = NULL;
+        size_t nn = 0, nd = 0;
+        Info direct;
+        if (!nonascii && digits) {
+            /* Numbers, dates, hex, addresses: mostly seen once, so classified on the spot
+             * rather than cached (a cache of them would crowd out the words that recur). */
+            direct.n_names = direct.n_dobs = direct.flags = direct.month = 0;
+            if (digits == len && len <= 4) {
+                if (len == 4 && g->id_len_min <= 4) classify_ascii(g, &direct, tok, len);
+                if (len >= 2) direct.flags |= FL_GROUP;
+            } else {
+                classify_ascii(g, &direct, tok, len);
+            }
+            flags = direct.flags;
+            month = 0;
+            dobs = direct.dobs;
+            nd = (size_t)direct.n_dobs;
+            if (flags & (FL_US | FL_EU)) { /* the date order counts distinct tokens: remember it */
+                Entry *e = lookup(g, tok, len, 0);
+                if (!e) return -1;
+                if (e->doc_seen != g->doc_id) {
+                    e->doc_seen = g->doc_id;
+                    if (flags & FL_US) (*us)++;
+                    if (flags & FL_EU) (*eu)++;
+                }
+            }
+        } else {
+            Entry *e = lookup(g, tok, len, nonascii);
+            if (!e) return -1;
+            flags = e->flags;
+            month = e->month;
+            if (e->doc_seen != g->doc_id) {
+                e->doc_seen = g->doc_id;
+                if (flags & FL_US) (*us)++;
+                if (flags & FL_EU) (*eu)++;
+            }
+            if ((flags & FL_INFO) && e->unit_seen != g->unit_id) {
+                e->unit_seen = g->unit_id;
+                const uint64_t *p = g->pool.v + e->info;
+                nn = (size_t)p[0];
+                nd = (size_t)p[1];
+                names = p + 2;
+                dobs = p + 2 + nn;
+            }
+        }
+        if (flags & FL_IDHIT) s->hit = 1;
+        if (flags & FL_GROUP) {
+            if (s->run_n == MAX_RUN) { /* keep the last groups: a long run of small numbers */
+                memmove(s->run[0], s->run[1], sizeof(s->run[0]) * (MAX_RUN - 1));
+                memmove(s->run_len, s->run_len + 1, MAX_RUN - 1);
+                s->run_n--;
+            }
+            memcpy(s->run[s->run_n], tok, (size_t)len);
+            s->run_len[s->run_n++] = (uint8_t)len;
+        } else {
+            end_run(g, s);
+        }
+        if (month) s->has_month = 1;
+        for (size_t k = 0; k < nn; k++)
+            if (u64_push(&s->names, names[k]) < 0) return -1;
+        for (size_t k = 0; k < nd; k++)
+            if (u64_push(&s->dobs, dobs[k]) < 0) return -1;
+        if (size_push(&s->tok_off, i) < 0 || size_push(&s->tok_off, len) < 0 ||
+            size_push(&s->tok_off, (Py_ssize_t)(month | ((flags & FL_NONASCII) << 8))) < 0)
+            return -1;
+        i = j;
+    }
+    if (end_unit(g, s, buf) < 0) return -1;
+    return 0;
+}
+
+/* Gate.scan(text: bytes, mode: int) -> None | (order, [(start, end), ...])
+ * mode 0: lines; 1: lines, quoted CSV fields may span lines; 2: one unit (the whole text). */
+static PyObject *Gate_scan(Gate *g, PyObject *args) {
+    Py_buffer data;
+    int mode = 0;
+    if (!PyArg_ParseTuple(args, "y*|i", &data, &mode)) return NULL;
+    Scan s;
+    memset(&s, 0, sizeof s);
+    long us = 0, eu = 0;
+    PyObject *result = NULL;
+    const uint8_t *buf = (const uint8_t *)data.buf;
+    Py_ssize_t n = data.len;
+    if (scan_text(g, &s, buf, n, mode == 1, mode == 2, &us, &eu) < 0) goto done;
+    if (!s.hits.n) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    int order = (us && eu) ? 0 : us >= 2 ? 1 : eu >= 2 ? 2 : 0;
+    result = PyTuple_New(3);
+    PyObject *ranges = PyList_New(0);
+    if (!result || !ranges) {
+        Py_XDECREF(ranges);
+        Py_CLEAR(result);
+        goto done;
+    }
+    PyTuple_SET_ITEM(result, 0, PyLong_FromLong(order));
+    PyTuple_SET_ITEM(result, 1, ranges);
+    PyTuple_SET_ITEM(result, 2, PyBool_FromLong(s.gave_up));
+    Py_ssize_t nu = (Py_ssize_t)s.starts.n;
+    Py_ssize_t cur_a = -1, cur_b = -1;
+    for (size_t k = 0; k <= s.hits.n; k++) {
+        Py_ssize_t a = -1, b = -1;
+        if (k < s.hits.n) {
+            Py_ssize_t u = s.hits.v[k];
+            a = u - 1 < 0 ? 0 : u - 1;
+            b = u + 1 >= nu ? nu - 1 : u + 1;
+            if (cur_a >= 0 && a <= cur_b + 1) {
+                if (b > cur_b) cur_b = b;
+                continue;
+            }
+        }
+        if (cur_a >= 0) {
+            Py_ssize_t start = s.starts.v[cur_a];
+            Py_ssize_t end = cur_b + 1 < nu ? s.starts.v[cur_b + 1] : n;
+            PyObject *pair = Py_BuildValue("(nn)", start, end);
+            if (!pair || PyList_Append(ranges, pair) < 0) {
+                Py_XDECREF(pair);
+                Py_CLEAR(result);
+                goto done;
+            }
+            Py_DECREF(pair);
+        }
+        cur_a = a;
+        cur_b = b;
+    }
+done:
+    scan_free(&s);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+static PyObject *Gate_h64(Gate *g, PyObject *args) {
+    const char *domain;
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "sy*", &domain, &data)) return NULL;
+    uint64_t *k = strcmp(domain, "name") == 0 ? g->k_name : strcmp(domain, "id") == 0 ? g->k_id
+                : strcmp(domain, "dob") == 0 ? g->k_dob : NULL;
+    if (!k || data.len == 0) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "domain must be name, id or dob and the value non-empty");
+        return NULL;
+    }
+    uint64_t h = b2_h64(k, (const uint8_t *)data.buf, (size_t)data.len);
+    PyBuffer_Release(&data);
+    return PyLong_FromUnsignedLongLong(h);
+}
+
+static PyObject *Gate_cache_size(Gate *g, PyObject *Py_UNUSED(ignored)) { return PyLong_FromSize_t(g->used); }
+
+static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"key", "name_vocab", "id_vocab", "dob_vocab", "post_key", "months",
+                             "id_len", "dob_years", "fallback", "seed", NULL};
+    Py_buffer key;
+    PyObject *nv, *iv, *dv, *pk, *months, *fallback;
+    int id_min, id_max, lo, hi;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*OOOOO!(ii)(ii)O|K", kwlist, &key, &nv, &iv, &dv, &pk,
+                                     &PyDict_Type, &months, &id_min, &id_max, &lo, &hi, &fallback, &seed))
+        return -1;
+    if (key.len < 16 || key.len > 64) {
+        PyBuffer_Release(&key);
+        PyErr_SetString(PyExc_ValueError, "the key must be 16 to 64 bytes");
+        return -1;
+    }
+    b2_keyed_init(g->k_name, key.buf, (size_t)key.len, "name");
+    b2_keyed_init(g->k_id, key.buf, (size_t)key.len, "id");
+    b2_keyed_init(g->k_dob, key.buf, (size_t)key.len, "dob");
+    PyBuffer_Release(&key);
+    if (g->have_buffers) {
+        PyBuffer_Release(&g->name_vocab);
+        PyBuffer_Release(&g->id_vocab);
+        PyBuffer_Release(&g->dob_vocab);
+        PyBuffer_Release(&g->post_key);
+        g->have_buffers = 0;
+    }
+    if (PyObject_GetBuffer(nv, &g->name_vocab, PyBUF_SIMPLE) < 0) return -1;
+    if (PyObject_GetBuffer(iv, &g->id_vocab, PyBUF_SIMPLE) < 0) goto fail1;
+    if (PyObject_GetBuffer(dv, &g->dob_vocab, PyBUF_SIMPLE) < 0) goto fail2;
+    if (PyObject_GetBuffer(pk, &g->post_key, PyBUF_SIMPLE) < 0) goto fail3;
+    g->have_buffers = 1;
+    g->id_len_min = id_min;
+    g->id_len_max = id_max > MAX_TOKEN ? MAX_TOKEN : id_max;
+    g->dob_lo = lo;
+    g->dob_hi = hi;
+    Py_INCREF(months);
+    Py_XSETREF(g->months, months);
+    Py_INCREF(fallback);
+    Py_XSETREF(g->fallback, fallback);
+    g->seed = seed ? (uint64_t)seed : 0x2545F4914F6CDD1DULL;
+    if (!g->table && gate_grow(g) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    gate_clear_cache(g);
+    return 0;
+fail3:
+    PyBuffer_Release(&g->dob_vocab);
+fail2:
+    PyBuffer_Release(&g->id_vocab);
+fail1:
+    PyBuffer_Release(&g->name_vocab);
+    return -1;
+}
+
+static void Gate_dealloc(Gate *g) {
+    if (g->have_buffers) {
+        PyBuffer_Release(&g->name_vocab);
+        PyBuffer_Release(&g->id_vocab);
+        PyBuffer_Release(&g->dob_vocab);
+        PyBuffer_Release(&g->post_key);
+    }
+    Py_XDECREF(g->months);
+    Py_XDECREF(g->fallback);
+    PyMem_Free(g->table);
+    PyMem_Free(g->arena.v);
+    PyMem_Free(g->pool.v);
+    Py_TYPE(g)->tp_free((PyObject *)g);
+}
+
+static PyMethodDef Gate_methods[] = {
+    {"scan", (PyCFunction)Gate_scan, METH_VARARGS,
+     "scan(text, mode=0) -> None or (order, ranges, gave_up): the byte ranges around lines that can "
+     "hold a record (mode 0: lines; 1: lines with quoted CSV fields; 2: the whole text is one unit)."},
+    {"h64", (PyCFunction)Gate_h64, METH_VARARGS, "h64(domain, value) -> the keyed fingerprint (for tests)."},
+    {"cache_size", (PyCFunction)Gate_cache_size, METH_NOARGS, "Number of classified tokens cached."},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject GateType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "fingerprints._gate.Gate",
+    .tp_basicsize = sizeof(Gate),
+    .tp_dealloc = (destructor)Gate_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A leak's compiled document gate.",
+    .tp_methods = Gate_methods,
+    .tp_init = (initproc)Gate_init,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* HTML and JSON to text lines                                                                */
+
+static PyObject *ENTITIES; /* dict bytes name (with ';') -> bytes (UTF-8) */
+
+static int put_utf8(ByteVec *o, uint32_t cp) {
+    char b[4];
+    int n;
+    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+    if (cp == 0xA0) cp = ' ';
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return bytes_put(o, b, (size_t)n);
+}
+
+static int ci_starts(const uint8_t *p, Py_ssize_t left, const char *word) {
+    Py_ssize_t n = (Py_ssize_t)strlen(word);
+    if (left < n) return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (LOWER[p[i]] != (uint8_t)word[i]) return 0;
+    return 1;
+}
+
+/* Position after the first case-insensitive "</name" ... ">" from i, or n. */
+static Py_ssize_t skip_to_close(const uint8_t *s, Py_ssize_t i, Py_ssize_t n, const char *name) {
+    char pat[24];
+    snprintf(pat, sizeof pat, "</%s", name);
+    while (i < n) {
+        const uint8_t *lt = memchr(s + i, '<', (size_t)(n - i));
+        if (!lt) return n;
+        i = lt - s;
+        if (ci_starts(s + i, n - i, pat)) {
+            const uint8_t *gt = memchr(s + i, '>', (size_t)(n - i));
+            return gt ? (gt - s) + 1 : n;
+        }
+        i++;
+    }
+    return n;
+}
+
+static const char *BLOCK[] = {
+    "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog",
+    "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "listing", "main", "menu", "nav", "ol",
+    "option", "p", "plaintext", "pre", "section", "summary", "table", "textarea", "ul", "xmp", NULL};
+static const char *PRE[] = {"pre", "textarea", "listing", "plaintext", "xmp", NULL};
+static const char *DROPPED[] = {"script", "style", "noscript", "template", "iframe", "noembed", "noframes", NULL};
+
+static int in_list(const char *name, const char **list) {
+    for (int i = 0; list[i]; i++)
+        if (strcmp(name, list[i]) == 0) return 1;
+    return 0;
+}
+
+typedef struct {
+    ByteVec out;
+    size_t line_start;
+    int line_content;
+} Lines;
+
+static int line_break(Lines *l) {
+    if (!l->line_content) {
+        l->out.n = l->line_start;
+        return 0;
+    }
+    if (bytes_put(&l->out, "\n", 1) < 0) return -1;
+    l->line_start = l->out.n;
+    l->line_content = 0;
+    return 0;
+}
+
+static int put_text(Lines *l, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ') l->line_content = 1;
+    return bytes_put(&l->out, s, n);
+}
+
+/* render_html(data: bytes) -> bytes: the visible text of a page as the extractor lays it out:
+ * a line per block element and per table row (cells separated by spaces), entities decoded,
+ * scripts, styles and the head dropped, inline tags joining the text around them. */
+static PyObject *render_html(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
+    const uint8_t *s = data.buf;
+    Py_ssize_t n = data.len, i = 0;
+    Lines l;
+    memset(&l, 0, sizeof l);
+    int in_tr = 0, pre = 0;
+    char pre_names[32][12];
+    PyObject *result = NULL;
+    if (bytes_reserve(&l.out, (size_t)n + 16) < 0) goto oom;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c == '<' && i + 1 < n) {
+            uint8_t d = s[i + 1];
+            if (d == '!' || d == '?') {
+                if (ci_starts(s + i, n - i, "<!--")) {
+                    Py_ssize_t k = i + 4;
+                    while (k + 2 < n && !(s[k] == '-' && s[k + 1] == '-' && s[k + 2] == '>')) k++;
+                    i = k + 2 < n ? k + 3 : n;
+                } else {
+                    const uint8_t *gt = memchr(s + i, '>', (size_t)(n - i));
+                    i = gt ? (gt - s) + 1 : n;
+                }
+                continue;
+            }
+            int closing = d == '/';
+            Py_ssize_t k = i + 1 + closing;
+            if (k < n && ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')) {
+                char name[12];
+                int nl = 0;
+                while (k < n && (is_alpha(LOWER[s[k]]) || is_digit(s[k]))) {
+                    if (nl < 11) name[nl] = (char)LOWER[s[k]];
+                    nl++;
+                    k++;
+                }
+                name[nl < 11 ? nl : 11] = 0;
+                if (nl >= 11) name[0] = '?';
+                /* end of the tag, quotes in attribute values honoured */
+                Py_ssize_t tag_start = k;
+                uint8_t q = 0;
+                while (k < n) {
+                    uint8_t ch = s[k];
+                    if (q) {
+                        if (ch == q) q = 0;
+                    } else if (ch == '"' || ch == '\'') {
+                        q = ch;
+                    } else if (ch == '>') {
+                        break;
+                    }
+                    k++;
+                }
+                Py_ssize_t tag_end = k;
+                i = k < n ? k + 1 : n;
+                if (!closing && in_list(name, DROPPED)) {
+                    i = skip_to_close(s, i, n, name);
+                    continue;
+                }
+                if (!closing && strcmp(name, "head") == 0) {
+                    Py_ssize_t a = skip_to_close(s, i, n, "head");
+                    Py_ssize_t b = i;
+                    while (b < n) { /* a head left open ends at the body */
+                        const uint8_t *lt = memchr(s + b, '<', (size_t)(n - b));
+                        if (!lt) { b = n; break; }
+                        b = lt - s;
+                        if (ci_starts(s + b, n - b, "<body")) break;
+                        b++;
+                    }
+                    i = a < b ? a : b;
+                    continue;
+                }
+                int styled_pre = 0;
+                if (!closing && pre < 32) {
+                    /* white-space: pre, pre-wrap, pre-line in a style attribute */
+                    for (Py_ssize_t a = tag_start; a + 5 < tag_end; a++)
+                        if (ci_starts(s + a, tag_end - a, "style")) {
+                            for (Py_ssize_t b = a; b + 2 < tag_end; b++)
+                                if (ci_starts(s + b, tag_end - b, "pre")) styled_pre = 1;
+                            break;
+                        }
+                }
+                if (strcmp(name, "tr") == 0) {
+                    if (line_break(&l) < 0) goto oom;
+                    in_tr = !closing;
+                } else if (strcmp(name, "table") == 0) {
+                    if (line_break(&l) < 0) goto oom;
+                    in_tr = 0;
+                } else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
+                    if (bytes_put(&l.out, " ", 1) < 0) goto oom;
+                } else if (in_list(name, BLOCK)) {
+                    if (in_tr) {
+                        if (bytes_put(&l.out, " ", 1) < 0) goto oom;
+                    } else if (line_break(&l) < 0) {
+                        goto oom;
+                    }
+                }
+                if (!closing && (in_list(name, PRE) || styled_pre) && pre < 32) {
+                    snprintf(pre_names[pre], sizeof pre_names[pre], "%s", name);
+                    pre++;
+                } else if (closing && pre && strcmp(pre_names[pre - 1], name) == 0) {
+                    pre--;
+                }
+                continue;
+            }
+        }
+        if (c == '&') {
+            Py_ssize_t k = i + 1;
+            if (k < n && s[k] == '#') {
+                k++;
+                int hex = k < n && (s[k] == 'x' || s[k] == 'X');
+                if (hex) k++;
+                uint32_t cp = 0;
+                Py_ssize_t d0 = k;
+                while (k < n && k - d0 < 8) {
+                    uint8_t ch = LOWER[s[k]];
+                    if (is_digit(ch)) cp = cp * (hex ? 16 : 10) + (ch - '0');
+                    else if (hex && ch >= 'a' && ch <= 'f') cp = cp * 16 + (ch - 'a' + 10);
+                    else break;
+                    k++;
+                }
+                if (k > d0) {
+                    if (k < n && s[k] == ';') k++;
+                    size_t before = l.out.n;
+                    if (put_utf8(&l.out, cp) < 0) goto oom;
+                    for (size_t b = before; b < l.out.n; b++)
+                        if (l.out.v[b] != ' ') l.line_content = 1;
+                    i = k;
+                    continue;
+                }
+            } else {
+                while (k < n && k - i <= 32 && (is_alpha(LOWER[s[k]]) || is_digit(s[k]))) k++;
+                if (k < n && s[k] == ';' && k > i + 1) {
+                    PyObject *key = PyBytes_FromStringAndSize((const char *)s + i + 1, k - i);
+                    if (!key) goto done;
+                    PyObject *val = ENTITIES ? PyDict_GetItemWithError(ENTITIES, key) : NULL;
+                    Py_DECREF(key);
+                    if (val && PyBytes_Check(val)) {
+                        const char *v = PyBytes_AS_STRING(val);
+                        Py_ssize_t vn = PyBytes_GET_SIZE(val);
+                        if (vn == 2 && (uint8_t)v[0] == 0xC2 && (uint8_t)v[1] == 0xA0) {
+                            v = " ";
+                            vn = 1;
+                        }
+                        if (put_text(&l, v, (size_t)vn) < 0) goto oom;
+                        i = k + 1;
+                        continue;
+                    }
+                    PyErr_Clear();
+                }
+            }
+        }
+        if (c == '\n' || c == '\r' || c == '\t' || c == '\f') {
+            if (pre && !in_tr && c == '\n') {
+                if (line_break(&l) < 0) goto oom;
+            } else if (!(pre && c == '\r' && i + 1 < n && s[i + 1] == '\n')) {
+                if (bytes_put(&l.out, " ", 1) < 0) goto oom;
+            }
+            i++;
+            continue;
+        }
+        if (c == 0xC2 && i + 1 < n && s[i + 1] == 0xA0) {
+            if (bytes_put(&l.out, " ", 1) < 0) goto oom;
+            i += 2;
+            continue;
+        }
+        /* plain text: copy the run up to the next markup character */
+        Py_ssize_t k = i + 1;
+        while (k < n && s[k] != '<' && s[k] != '&' && s[k] != '\n' && s[k] != '\r' && s[k] != '\t' &&
+               s[k] != '\f' && s[k] != 0xC2)
+            k++;
+        if (put_text(&l, (const char *)s + i, (size_t)(k - i)) < 0) goto oom;
+        i = k;
+    }
+    if (line_break(&l) < 0) goto oom;
+    result = PyBytes_FromStringAndSize(l.out.v, (Py_ssize_t)l.out.n);
+    goto done;
+oom:
+    PyErr_NoMemory();
+done:
+    PyMem_Free(l.out.v);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+static int hexval(uint8_t c) {
+    c = LOWER[c];
+    return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* render_json(data: bytes) -> bytes: JSON with its string escapes decoded (\u00e9 -> é,
+ * \n -> space), so that the words inside strings are the words the extractor reads. */
+static PyObject *render_json(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
+    const uint8_t *s = data.buf;
+    Py_ssize_t n = data.len, i = 0;
+    ByteVec o;
+    memset(&o, 0, sizeof o);
+    PyObject *result = NULL;
+    if (bytes_reserve(&o, (size_t)n + 16) < 0) goto oom;
+    while (i < n) {
+        const uint8_t *bs = memchr(s + i, '\\', (size_t)(n - i));
+        Py_ssize_t k = bs ? bs - s : n;
+        if (bytes_put(&o, (const char *)s + i, (size_t)(k - i)) < 0) goto oom;
+        i = k;
+        if (i >= n) break;
+        uint8_t e = i + 1 < n ? s[i + 1] : 0;
+        if (e == 'u' && i + 5 < n) {
+            int h0 = hexval(s[i + 2]), h1 = hexval(s[i + 3]), h2 = hexval(s[i + 4]), h3 = hexval(s[i + 5]);
+            if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0) {
+                uint32_t cp = (uint32_t)((h0 << 12) | (h1 << 8) | (h2 << 4) | h3);
+                i += 6;
+                if (cp >= 0xD800 && cp <= 0xDBFF && i + 5 < n && s[i] == '\\' && s[i + 1] == 'u') {
+                    int l0 = hexval(s[i + 2]), l1 = hexval(s[i + 3]), l2 = hexval(s[i + 4]), l3 = hexval(s[i + 5]);
+                    uint32_t lo = (uint32_t)((l0 << 12) | (l1 << 8) | (l2 << 4) | l3);
+                    if (l0 >= 0 && l1 >= 0 && l2 >= 0 && l3 >= 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        i += 6;
+                    }
+                }
+                if (put_utf8(&o, cp) < 0) goto oom;
+                continue;
+            }
+        }
+        if (e == '/') {
+            if (bytes_put(&o, "/", 1) < 0) goto oom;
+        } else if (bytes_put(&o, " ", 1) < 0) {
+            goto oom;
+        }
+        i += e ? 2 : 1;
+    }
+    result = PyBytes_FromStringAndSize(o.v, (Py_ssize_t)o.n);
+    goto done;
+oom:
+    PyErr_NoMemory();
+done:
+    PyMem_Free(o.v);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+static PyObject *set_entities(PyObject *self, PyObject *arg) {
+    if (!PyDict_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "entities must be a dict of bytes to bytes");
+        return NULL;
+    }
+    Py_INCREF(arg);
+    Py_XSETREF(ENTITIES, arg);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    {"render_html", render_html, METH_VARARGS, "render_html(data) -> the visible text lines of an HTML page."},
+    {"render_json", render_json, METH_VARARGS, "render_json(data) -> JSON text with string escapes decoded."},
+    {"set_entities", set_entities, METH_O, "set_entities(dict) -> None: HTML entity names (with ';') to UTF-8."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef gate_module = {PyModuleDef_HEAD_INIT, "fingerprints._gate",
+                                         "The compiled document gate (see fingerprints.gate).", -1,
+                                         module_methods};
+
+PyMODINIT_FUNC PyInit__gate(void) {
+    init_tables();
+    if (PyType_Ready(&GateType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&gate_module);
+    if (!m) return NULL;
+    Py_INCREF(&GateType);
+    if (PyModule_AddObject(m, "Gate", (PyObject *)&GateType) < 0) {
+        Py_DECREF(&GateType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

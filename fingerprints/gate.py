@@ -1,0 +1,109 @@
+"""The compiled first look at a document: which of its lines can hold one of a leak's records.
+
+Almost everything a monitor fetches is unrelated to the leak. The matcher would find that out
+too, but it pays Python costs per token and needs the document extracted first (HTML parsed,
+CSV read). :class:`DocumentGate` runs the matcher's candidate test in C (``_gate.c``) on the
+raw text instead: the same keyed fingerprints (BLAKE2b, same key and domains) of the same
+tokens, the same posting keys (a leaked ID; a leak name token with a leak birth date on a line
+or on a neighbouring one), over units of text that each contain whole lines of what the
+extractor would produce. Where it finds nothing, the matcher could not have found a candidate
+either; where it finds something, it returns the byte ranges around those lines (two lines
+either side, so that wrapped rows keep their neighbours) for the matcher to verify.
+
+It is exact in the direction that matters: a document the gate passes over would have been
+clean. The tests check that on generated corpora, document by document.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from html.entities import html5
+
+import numpy as np
+
+from .index import LeakIndex
+from .keyed import Keyer
+from .normalize import MONTHS, fold
+from .tokens import F_EU, F_US, TokenTable
+
+try:  # built by ``pip install`` (setup.py); without it the matcher does all the work
+    from . import _gate
+except ImportError:  # pragma: no cover - only on installs without a C compiler
+    _gate = None
+
+#: How ``DocumentGate.scan`` reads a text: one unit per line; per line, with quoted CSV fields
+#: spanning lines; the whole text as one unit.
+LINES, CSV_LINES, WHOLE = 0, 1, 2
+_C_US, _C_EU = 4, 8
+_ORDER = {0: 0, 1: F_US, 2: F_EU}
+
+if _gate is not None:
+    _gate.set_entities({name.encode(): value.encode("utf-8") for name, value in html5.items() if name.endswith(";")})
+
+
+def available() -> bool:
+    """Whether the compiled gate was built."""
+    return _gate is not None
+
+
+def render_html(data: bytes) -> bytes:
+    """The visible text of an HTML page (UTF-8 bytes), one line per line of the extracted text."""
+    return _gate.render_html(data)
+
+
+def render_json(data: bytes) -> bytes:
+    """JSON with its string escapes decoded, so that its words are the words the reader sees."""
+    return _gate.render_json(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Where a document may hold records: byte ranges of the scanned text, and its date order."""
+
+    ranges: list[tuple[int, int]]
+    #: How the document writes numeric dates (``tokens.F_US``, ``tokens.F_EU`` or 0), counted
+    #: over the whole document as the matcher would.
+    order: int
+    #: Too many name and date pairs to test: look at the whole document.
+    gave_up: bool
+
+
+class DocumentGate:
+    """One leak's compiled gate. Keep one per process: it caches every token it classifies."""
+
+    def __init__(self, index: LeakIndex, keyer: Keyer, table: TokenTable) -> None:
+        if _gate is None:
+            raise RuntimeError("the compiled gate (fingerprints._gate) is not built")
+        self._table = table
+        self._arrays = [np.unique(np.asarray(a, dtype=np.uint64))
+                        for a in (index.name_vocab, index.id_vocab, index.dob_vocab, index.post_key)]
+        lo, hi = table.dob_years
+        self._gate = _gate.Gate(
+            key=keyer.secret_for_gate(), name_vocab=self._arrays[0], id_vocab=self._arrays[1],
+            dob_vocab=self._arrays[2], post_key=self._arrays[3], months=dict(MONTHS),
+            id_len=(table.id_len_min, table.id_len_max), dob_years=(int(lo), int(hi)),
+            fallback=self._classify, seed=int.from_bytes(os.urandom(8), "little") | 1)
+
+    def _classify(self, tok: bytes) -> tuple[tuple[int, ...], bool, tuple[int, ...], int, int] | None:
+        """A token with non-ASCII bytes, classified by the matcher's own rules (Unicode folding)."""
+        info = self._table.classify(tok)
+        month = MONTHS.get(fold(tok.strip(b"-./'").decode("utf-8", "ignore")).rstrip("."), 0)
+        if info is None:
+            return ((), False, (), month, 0) if month else None
+        order = (_C_US if info.flags & F_US else 0) | (_C_EU if info.flags & F_EU else 0)
+        return info.names, bool(info.id_hash), info.dobs, month, order
+
+    def scan(self, text: bytes, mode: int = LINES) -> Candidates | None:
+        """``None`` when ``text`` cannot hold a record of the leak, else where to look."""
+        found = self._gate.scan(text, mode)
+        if found is None:
+            return None
+        order, ranges, gave_up = found
+        return Candidates(ranges, _ORDER[order], gave_up)
+
+    def h64(self, domain: str, value: bytes) -> int:
+        """The C side's keyed fingerprint of ``value`` (tests compare it with ``Keyer.h64``)."""
+        return self._gate.h64(domain, value)
+
+
+__all__ = ["CSV_LINES", "LINES", "WHOLE", "Candidates", "DocumentGate", "available", "render_html", "render_json"]

@@ -1,0 +1,129 @@
+"""Clean documents found without extracting them: the compiled gate on the raw text.
+
+Most scanned documents hold no leaked record. For text, CSV, HTML and JSON, the gate
+(``fingerprints.gate``) reads the raw bytes (HTML through a C renderer that lays the page out
+in the extractor's lines) and names the few lines that could hold a record; only those lines,
+with two neighbours either side, go to the matcher. If the matcher finds no record there, the
+full document could not give one either, and it is clean without being parsed. Anything the
+gate cannot read exactly as the extractor would (binary formats, archives, other encodings
+than UTF-8, XML, text that looks binary) takes the full path, as does every document the
+matcher finds a record in: its verdict, score and fields always come from the whole document.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from fingerprints import gate
+from fingerprints.matcher import Matcher
+from tracker.errors import TrackerError
+from tracker.extract import Limits
+from tracker.extract.detect import declared_kind, magic_kind, sniff_markup_kind
+from tracker.extract.tables import find_delimiter, rows_text
+from tracker.extract.text import check_not_binary, normalize_newlines
+
+_SAMPLE = 64 * 1024  # as much as the decoder checks for control characters
+_OTHER_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: Control characters that make the decoder call a text binary (not tab, newlines, form feed, ESC).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+_MOSTLY = 0.25  # excerpts longer than this share of the text: match the whole document at once
+_GAP = "\n\n\n"  # between excerpts: no line borrows from a line of another excerpt
+
+
+class GatedLeak(Protocol):
+    """What the prefilter needs of a loaded leak."""
+
+    matcher: Matcher
+    gate: gate.DocumentGate | None
+
+
+@dataclass(frozen=True)
+class TextView:
+    """A document as the gate reads it: ``kind`` html, json or text (text includes CSV)."""
+
+    kind: str
+    body: bytes          # the document without its UTF-8 byte-order mark
+    text: bytes          # what the gate scans (rendered HTML, or ``body``)
+    declared: str | None
+
+    def excerpt(self, start: int, end: int) -> str:
+        """The lines ``text[start:end]`` as the extractor would give them."""
+        piece = self.text[start:end].decode("utf-8", "replace")
+        if self.kind == "html":
+            return piece
+        delimiter = self._delimiter()
+        if delimiter is not None:
+            try:
+                return rows_text(piece, delimiter)
+            except csv.Error:
+                pass
+        return normalize_newlines(piece)
+
+    def _delimiter(self) -> str | None:
+        """The CSV delimiter the extractor would use for the whole document, if it reads it as CSV."""
+        whole = self.body.decode("utf-8")
+        if self.declared is None and find_delimiter(whole, strict=True) is None:
+            return None
+        return find_delimiter(whole)
+
+
+def text_view(data: bytes, name: str, content_type: str | None, limits: Limits | None) -> TextView | None:
+    """How the gate can read ``data``, or ``None`` when only the extractor can (see module doc)."""
+    if len(data) > (limits or Limits()).max_total_bytes or data.startswith(_OTHER_BOMS):
+        return None
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        if magic_kind(body, name) is not None:
+            return None
+    except TrackerError:
+        return None
+    if b"\x00" in body:
+        return None
+    sample = body[:_SAMPLE]
+    if body.isascii():
+        if len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > 0.02 * len(sample):
+            return None
+        head = body[:4096].decode("ascii")
+    else:
+        try:
+            decoded = body.decode("utf-8")
+            check_not_binary(decoded, name)
+        except (UnicodeDecodeError, TrackerError):
+            return None
+        head = decoded[:4096]
+    declared = declared_kind(name, content_type)
+    kind = declared or sniff_markup_kind(head) or "text"
+    if kind == "html":
+        return TextView("html", body, gate.render_html(body), declared)
+    if kind == "json":
+        return TextView("json", body, body, declared)
+    if kind in ("csv", "text"):
+        return TextView("text", body, body, declared)
+    return None  # XML: its reader lays text out its own way
+
+
+def certainly_clean(view: TextView, leaks: Sequence[GatedLeak]) -> bool:
+    """Whether no leak's matcher can find a record in the document ``view`` shows.
+
+    ``False`` means "extract and match the whole document", never "it holds a record".
+    """
+    for leak in leaks:
+        if leak.gate is None:
+            return False
+        if view.kind == "json":  # the escapes decoded or not: whichever the reader will see
+            if (leak.gate.scan(view.text, gate.WHOLE) is not None
+                    or leak.gate.scan(gate.render_json(view.text), gate.WHOLE) is not None):
+                return False
+            continue
+        found = leak.gate.scan(view.text, gate.LINES if view.kind == "html" else gate.CSV_LINES)
+        if found is None:
+            continue
+        if found.gave_up or sum(end - start for start, end in found.ranges) > _MOSTLY * len(view.text):
+            return False  # the matcher would read most of it twice: read it once, in full
+        excerpts = _GAP.join(view.excerpt(start, end) for start, end in found.ranges)
+        if leak.matcher.match_parts([excerpts], order=found.order).records:
+            return False
+    return True
