@@ -197,11 +197,15 @@ static inline int is_strip(uint8_t c) { return c == '-' || c == '.' || c == '/' 
 #define FL_EU 8        /* a numeric date that can only be day-first */
 #define FL_INFO 16     /* has leak names or leak dates of birth */
 #define FL_NONASCII 32
+#define FL_DATE 64     /* a date the matcher reads as one (its F_DATE), numeric or with a month name */
+#define FL_IDCERT 128  /* certainly shaped like the leak's IDs and ID-like to the matcher (six digits or more) */
 
 #define MAX_TOKEN 64
 #define MAX_RUN 16
 #define MAX_PAIRS 200000
 #define CACHE_MAX 1000000
+#define MONTH_SLOTS 512
+#define LONG_LINE 60   /* the matcher cuts longer lines into windows (matcher.LONG_LINE) */
 
 typedef struct {
     uint64_t key;        /* fast hash of the token bytes; 0 = empty slot */
@@ -217,11 +221,12 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     uint64_t k_name[8], k_id[8], k_dob[8];
-    Py_buffer name_vocab, id_vocab, dob_vocab, post_key;
-    int have_buffers;
+    Py_buffer name_vocab, id_vocab, dob_vocab, post_key, repeat_key;
+    int have_buffers, have_repeat, has_id_role;
     int id_len_min, id_len_max, dob_lo, dob_hi;
     PyObject *fallback;
     PyObject *months;      /* dict str -> int */
+    struct { uint8_t len, month; char name[10]; } month_table[MONTH_SLOTS];
     uint64_t seed;
     Entry *table;
     size_t cap, used;
@@ -351,22 +356,42 @@ static int digit_run(const uint8_t *s, int i, int n) {
     return j - i;
 }
 
+static unsigned month_slot(const uint8_t *s, int n) {
+    unsigned h = (unsigned)n;
+    for (int i = 0; i < n; i++) h = h * 31 + s[i];
+    return h & (MONTH_SLOTS - 1);
+}
+
+/* The month a folded word names (``normalize.MONTHS``), or 0. */
 static int month_of(Gate *g, const uint8_t *s, int n) {
     if (n < 3 || n > 10) return 0;
-    PyObject *k = PyUnicode_FromStringAndSize((const char *)s, n);
-    if (!k) {
-        PyErr_Clear();
-        return 0;
+    for (unsigned j = month_slot(s, n);; j = (j + 1) & (MONTH_SLOTS - 1)) {
+        if (!g->month_table[j].len) return 0;
+        if (g->month_table[j].len == n && memcmp(g->month_table[j].name, s, (size_t)n) == 0)
+            return g->month_table[j].month;
     }
-    PyObject *v = PyDict_GetItemWithError(g->months, k);
-    Py_DECREF(k);
-    if (!v) {
-        PyErr_Clear();
-        return 0;
+}
+
+static int fill_month_table(Gate *g, PyObject *months) {
+    memset(g->month_table, 0, sizeof g->month_table);
+    PyObject *k, *v;
+    Py_ssize_t pos = 0, count = 0;
+    while (PyDict_Next(months, &pos, &k, &v)) {
+        Py_ssize_t n;
+        const char *name = PyUnicode_Check(k) ? PyUnicode_AsUTF8AndSize(k, &n) : NULL;
+        long m = PyLong_Check(v) ? PyLong_AsLong(v) : -1;
+        if (!name || n < 3 || n > 10 || m < 1 || m > 12 || ++count > MONTH_SLOTS / 2) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "months must map 3- to 10-letter names to 1..12");
+            return -1;
+        }
+        unsigned j = month_slot((const uint8_t *)name, (int)n);
+        while (g->month_table[j].len) j = (j + 1) & (MONTH_SLOTS - 1);
+        g->month_table[j].len = (uint8_t)n;
+        g->month_table[j].month = (uint8_t)m;
+        memcpy(g->month_table[j].name, name, (size_t)n);
     }
-    long m = PyLong_AsLong(v);
-    if (m < 0) PyErr_Clear();
-    return m > 0 && m <= 12 ? (int)m : 0;
+    return 0;
 }
 
 /* ``normalize.date_token`` on a folded core: numeric, compact and month-name dates. */
@@ -393,6 +418,7 @@ static void classify_dates(Gate *g, Info *info, const uint8_t *s, int n) {
                 int tail = ci + c;
                 int plain = tail == n || (s[tail] == 't' && digit_run(s, tail + 1, n) >= 1 &&
                                           digit_run(s, tail + 1, n) <= 2 && tail + 1 + digit_run(s, tail + 1, n) == n);
+                if (found && plain) info->flags |= FL_DATE;
                 if (found && plain && a <= 2 && c >= 2) {
                     if (B > 12 && A <= 12) info->flags |= FL_US;
                     else if (A > 12 && B <= 12) info->flags |= FL_EU;
@@ -402,7 +428,7 @@ static void classify_dates(Gate *g, Info *info, const uint8_t *s, int n) {
         }
     }
     if (n == 8 && a == 8 && ((s[0] == '1' && s[1] == '9') || (s[0] == '2' && s[1] == '0'))) {
-        add_date(g, info, num(s, 4), num(s + 4, 2), num(s + 6, 2));
+        if (add_date(g, info, num(s, 4), num(s + 4, 2), num(s + 6, 2))) info->flags |= FL_DATE;
         return;
     }
     /* (\d{1,2})[-/. ]?([a-z]{3,10})\.?[-/. ]?(\d{2,4}) */
@@ -420,7 +446,8 @@ static void classify_dates(Gate *g, Info *info, const uint8_t *s, int n) {
                 int m = month_of(g, s + ls, ln);
                 if (m) {
                     ny = years_of(s + i, y, ys);
-                    for (int k = 0; k < ny; k++) add_date(g, info, ys[k], m, num(s, a));
+                    for (int k = 0; k < ny; k++)
+                        if (add_date(g, info, ys[k], m, num(s, a))) info->flags |= FL_DATE;
                 }
             }
         }
@@ -457,6 +484,29 @@ static void classify_id(Gate *g, Info *info, const uint8_t *s, int n) {
     if (vocab_has(&g->id_vocab, h)) info->flags |= FL_IDHIT;
 }
 
+/* Whether the matcher certainly flags the token F_IDSHAPE and F_IDLIKE: a plain number, or a
+ * number behind a one- to three-letter prefix, of six digits or more in the leak's ID lengths. */
+static void id_certainty(Gate *g, Info *info, const uint8_t *t, int n, const uint8_t *core, int cn) {
+    const uint8_t *d;
+    int dn;
+    if (digit_run(t, 0, n) == n) {
+        if (info->flags & FL_DATE) return; /* "19880314" is a date to the matcher, not an ID */
+        d = t;
+        dn = n;
+    } else {
+        int k = 0;
+        while (k < cn && is_alpha(core[k])) k++;
+        if (k < 1 || k > 3 || digit_run(core, k, cn) != cn - k || cn - k < 4) return;
+        d = core + k;
+        dn = cn - k;
+    }
+    while (dn && *d == '0') {
+        d++;
+        dn--;
+    }
+    if (dn >= 6 && dn >= g->id_len_min && dn <= g->id_len_max) info->flags |= FL_IDCERT;
+}
+
 static void classify_ascii(Gate *g, Info *info, const uint8_t *t, int n) {
     int s = 0, e = n;
     while (s < e && is_strip(t[s])) s++;
@@ -472,6 +522,7 @@ static void classify_ascii(Gate *g, Info *info, const uint8_t *t, int n) {
     if (digits) {
         classify_id(g, info, core, cn);
         classify_dates(g, info, core, cn);
+        id_certainty(g, info, t, n, core, cn);
         return;
     }
     int cm = cn;
@@ -588,10 +639,13 @@ static Entry *lookup(Gate *g, const uint8_t *t, int n, int nonascii) {
 typedef struct {
     U64Vec names, dobs;            /* of the current unit */
     U64Vec pnames, pdobs;          /* of the previous unit */
-    SizeVec tok_off;               /* tokens of the current unit: offset, length, entry index */
     int has_month;
     int hit;                       /* the current unit holds a possible record */
-    int prev_hit_pending;          /* the previous unit takes part in a hit found now */
+    int ntok, has_date, has_idcert, merged, has_number;  /* of the current unit */
+    int exact;                     /* the current unit is exactly one line of the matcher's */
+    int prev_exact, prev_has_date; /* of the previous unit that held a token */
+    Py_ssize_t prev_index;         /* its index, or -1 */
+    ByteVec filled;                /* per unit: whether it held a token */
     uint8_t run[MAX_RUN][4];
     uint8_t run_len[MAX_RUN];
     int run_n;
@@ -606,9 +660,9 @@ static void scan_free(Scan *s) {
     PyMem_Free(s->dobs.v);
     PyMem_Free(s->pnames.v);
     PyMem_Free(s->pdobs.v);
-    PyMem_Free(s->tok_off.v);
     PyMem_Free(s->starts.v);
     PyMem_Free(s->hits.v);
+    PyMem_Free(s->filled.v);
 }
 
 static int posting_has(Gate *g, uint64_t key) { return vocab_has(&g->post_key, key); }
@@ -656,20 +710,31 @@ static void end_run(Gate *g, Scan *s) {
 }
 
 /* Dates written with month names near each month-name atom of the unit (``text_dates``). */
-static int month_dates(Gate *g, Scan *s, const uint8_t *buf) {
+static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, Py_ssize_t end) {
     /* atoms: (kind, value, digits) with kind 1 = number, 2 = month */
     enum { MAXA = 4096 };
     static int kind[MAXA], val[MAXA], nd[MAXA];
     static const uint8_t *ptr[MAXA];
     int na = 0;
-    for (size_t k = 0; k + 2 < s->tok_off.n; k += 3) {
-        const uint8_t *t = buf + s->tok_off.v[k];
-        int n = (int)s->tok_off.v[k + 1];
-        int month = (int)(s->tok_off.v[k + 2] & 0xFF), nonascii = (int)(s->tok_off.v[k + 2] >> 8);
+    Py_ssize_t p = start;
+    while (p < end) {
+        if (!TOKEN_CHAR[buf[p]]) {
+            p++;
+            continue;
+        }
+        Py_ssize_t q = p;
+        int nonascii = 0;
+        while (q < end && TOKEN_CHAR[buf[q]]) nonascii |= buf[q++] >= 0x80;
+        const uint8_t *t = buf + p;
+        int n = (int)(q - p);
+        p = q;
+        if (n > MAX_TOKEN) continue;
         if (nonascii) {
+            Entry *e = lookup(g, t, n, 1);
+            if (!e) return -1;
             if (na < MAXA) {
-                kind[na] = month ? 2 : 0;
-                val[na] = month;
+                kind[na] = e->month ? 2 : 0;
+                val[na] = e->month;
                 nd[na] = 0;
                 ptr[na] = t;
                 na++;
@@ -726,21 +791,65 @@ static int month_dates(Gate *g, Scan *s, const uint8_t *buf) {
     return 0;
 }
 
-static int end_unit(Gate *g, Scan *s, const uint8_t *buf) {
+/* Whether, for some date of birth of the unit, two of its distinct name tokens (or one that a
+ * record holds in two name columns) make posting keys. On a line that holds a number shaped like
+ * the leak's IDs but no leaked ID, the matcher counts that number as a conflict and then accepts
+ * a record only with its birth date and two exactly spelled name columns. */
+static int two_names_hit(Gate *g, Scan *s) {
+    U64Vec *names = &s->names, *dobs = &s->dobs;
+    if (names->n < 1 || !dobs->n) return 0;
+    s->pairs += (long)(names->n * dobs->n);
+    if (s->pairs > MAX_PAIRS) {
+        s->gave_up = 1;
+        return 1;
+    }
+    for (size_t j = 0; j < dobs->n; j++) {
+        int count = 0;
+        for (size_t i = 0; i < names->n; i++) {
+            int seen = 0;
+            for (size_t k = 0; k < i; k++) seen |= names->v[k] == names->v[i];
+            if (seen) continue;
+            uint64_t key = mix(names->v[i], dobs->v[j]);
+            if (!posting_has(g, key)) continue;
+            count += g->have_repeat && vocab_has(&g->repeat_key, key) ? 2 : 1;
+            if (count >= 2) return 1;
+        }
+    }
+    return 0;
+}
+
+static int end_unit(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t end) {
     end_run(g, s);
-    if (s->has_month && !s->hit && month_dates(g, s, buf) < 0) return -1;
+    Py_ssize_t u = (Py_ssize_t)s->starts.n - 1;
+    int filled = s->ntok > 0;
+    if (bytes_put(&s->filled, filled ? "\1" : "\0", 1) < 0) return -1;
+    if (!filled) { /* blank lines neither hold records nor separate neighbours */
+        s->has_month = s->hit = s->merged = s->exact = 0;
+        g->unit_id++;
+        return 0;
+    }
+    if (s->has_month && s->has_number && !s->hit && month_dates(g, s, buf, s->starts.v[s->starts.n - 1], end) < 0) return -1;
+    int exact = s->exact && !s->merged && s->ntok <= LONG_LINE;
     int prev_part = 0;
     if (!s->hit) {
-        if (pairs_hit(g, s, &s->names, &s->dobs)) s->hit = 1;
-        else if (pairs_hit(g, s, &s->names, &s->pdobs) || pairs_hit(g, s, &s->pnames, &s->dobs)) {
+        if (exact && g->has_id_role && s->has_idcert ? two_names_hit(g, s) : pairs_hit(g, s, &s->names, &s->dobs))
             s->hit = 1;
-            prev_part = 1;
+        else if (s->prev_index >= 0) {
+            /* A row wrapped onto two lines: a line with names and no date borrows the dates of a
+             * neighbour without names (and the other way round). On units that are exactly the
+             * matcher's lines, only then; elsewhere, always. */
+            int both = exact && s->prev_exact;
+            int here = !both || (s->names.n && !s->has_date && !s->pnames.n);
+            int there = !both || (s->pnames.n && !s->prev_has_date && !s->names.n);
+            if ((here && pairs_hit(g, s, &s->names, &s->pdobs)) || (there && pairs_hit(g, s, &s->pnames, &s->dobs))) {
+                s->hit = 1;
+                prev_part = 1;
+            }
         }
     }
     if (s->hit) {
-        Py_ssize_t u = (Py_ssize_t)s->starts.n - 1;
-        if (prev_part && u > 0 && (!s->hits.n || s->hits.v[s->hits.n - 1] != u - 1))
-            if (size_push(&s->hits, u - 1) < 0) return -1;
+        if (prev_part && (!s->hits.n || s->hits.v[s->hits.n - 1] != s->prev_index))
+            if (size_push(&s->hits, s->prev_index) < 0) return -1;
         if (size_push(&s->hits, u) < 0) return -1;
     }
     /* the current unit becomes the previous one */
@@ -752,9 +861,11 @@ static int end_unit(Gate *g, Scan *s, const uint8_t *buf) {
     s->pdobs = s->dobs;
     s->dobs = t;
     s->dobs.n = 0;
-    s->tok_off.n = 0;
-    s->has_month = 0;
-    s->hit = 0;
+    s->prev_index = u;
+    s->prev_exact = exact;
+    s->prev_has_date = s->has_date;
+    s->has_month = s->hit = s->merged = s->exact = 0;
+    s->ntok = s->has_date = s->has_idcert = s->has_number = 0;
     g->unit_id++;
     return 0;
 }
@@ -768,15 +879,25 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
     g->doc_id++;
     g->unit_id++;
     if (size_push(&s->starts, 0) < 0) return -1;
+    s->prev_index = -1;
+    /* Units known to be exactly one of the matcher's lines: CSV and text lines (unless a quoted
+     * field or a lone carriage return joins or splits them), rendered table rows (marked). */
+    s->exact = !whole && (quotes || (n && buf[0] == 0x1e));
     Py_ssize_t i = 0;
     while (i < n) {
         uint8_t c = buf[i];
         if (!TOKEN_CHAR[c]) {
             if (c == '\n') {
                 if (!whole && !in_quote) {
-                    if (end_unit(g, s, buf) < 0) return -1;
+                    if (end_unit(g, s, buf, i) < 0) return -1;
                     if (size_push(&s->starts, i + 1) < 0) return -1;
+                    s->exact = quotes || (i + 1 < n && buf[i + 1] == 0x1e);
+                } else {
+                    s->merged = 1;
                 }
+                field_start = 1;
+            } else if (c == '\r' && !(i + 1 < n && buf[i + 1] == '\n')) {
+                s->merged = 1;
                 field_start = 1;
             } else if (quotes && c == '"') {
                 if (in_quote) {
@@ -793,6 +914,7 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
             continue;
         }
         field_start = 0;
+        s->ntok++;
         Py_ssize_t j = i;
         int nonascii = 0, len = 0, digits = 0;
         while (j < n && TOKEN_CHAR[buf[j]]) {
@@ -813,6 +935,7 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
         const uint64_t *names = NULL, *dobs = NULL;
         size_t nn = 0, nd = 0;
         Info direct;
+        s->has_number |= digits > 0;
         if (!nonascii && digits) {
             /* Numbers, dates, hex, addresses: mostly seen once, so classified on the spot
              * rather than cached (a cache of them would crowd out the words that recur). */
@@ -856,6 +979,8 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
             }
         }
         if (flags & FL_IDHIT) s->hit = 1;
+        s->has_date |= flags & FL_DATE;
+        s->has_idcert |= flags & FL_IDCERT;
         if (flags & FL_GROUP) {
             if (s->run_n == MAX_RUN) { /* keep the last groups: a long run of small numbers */
                 memmove(s->run[0], s->run[1], sizeof(s->run[0]) * (MAX_RUN - 1));
@@ -872,12 +997,9 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
             if (u64_push(&s->names, names[k]) < 0) return -1;
         for (size_t k = 0; k < nd; k++)
             if (u64_push(&s->dobs, dobs[k]) < 0) return -1;
-        if (size_push(&s->tok_off, i) < 0 || size_push(&s->tok_off, len) < 0 ||
-            size_push(&s->tok_off, (Py_ssize_t)(month | ((flags & FL_NONASCII) << 8))) < 0)
-            return -1;
         i = j;
     }
-    if (end_unit(g, s, buf) < 0) return -1;
+    if (end_unit(g, s, buf, n) < 0) return -1;
     return 0;
 }
 
@@ -916,8 +1038,13 @@ static PyObject *Gate_scan(Gate *g, PyObject *args) {
         Py_ssize_t a = -1, b = -1;
         if (k < s.hits.n) {
             Py_ssize_t u = s.hits.v[k];
-            a = u - 1 < 0 ? 0 : u - 1;
-            b = u + 1 >= nu ? nu - 1 : u + 1;
+            /* the neighbours: the nearest units on either side that hold tokens */
+            a = u - 1;
+            while (a > 0 && !s.filled.v[a]) a--;
+            if (a < 0) a = 0;
+            b = u + 1;
+            while (b < nu - 1 && !s.filled.v[b]) b++;
+            if (b > nu - 1) b = nu - 1;
             if (cur_a >= 0 && a <= cur_b + 1) {
                 if (b > cur_b) cur_b = b;
                 continue;
@@ -963,13 +1090,14 @@ static PyObject *Gate_cache_size(Gate *g, PyObject *Py_UNUSED(ignored)) { return
 
 static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"key", "name_vocab", "id_vocab", "dob_vocab", "post_key", "months",
-                             "id_len", "dob_years", "fallback", "seed", NULL};
+                             "id_len", "dob_years", "fallback", "repeat_key", "has_id_role", "seed", NULL};
     Py_buffer key;
-    PyObject *nv, *iv, *dv, *pk, *months, *fallback;
-    int id_min, id_max, lo, hi;
+    PyObject *nv, *iv, *dv, *pk, *months, *fallback, *rk;
+    int id_min, id_max, lo, hi, has_id_role;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*OOOOO!(ii)(ii)O|K", kwlist, &key, &nv, &iv, &dv, &pk,
-                                     &PyDict_Type, &months, &id_min, &id_max, &lo, &hi, &fallback, &seed))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*OOOOO!(ii)(ii)OOp|K", kwlist, &key, &nv, &iv, &dv, &pk,
+                                     &PyDict_Type, &months, &id_min, &id_max, &lo, &hi, &fallback, &rk,
+                                     &has_id_role, &seed))
         return -1;
     if (key.len < 16 || key.len > 64) {
         PyBuffer_Release(&key);
@@ -987,6 +1115,13 @@ static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
         PyBuffer_Release(&g->post_key);
         g->have_buffers = 0;
     }
+    if (g->have_repeat) {
+        PyBuffer_Release(&g->repeat_key);
+        g->have_repeat = 0;
+    }
+    if (PyObject_GetBuffer(rk, &g->repeat_key, PyBUF_SIMPLE) < 0) return -1;
+    g->have_repeat = 1;
+    g->has_id_role = has_id_role;
     if (PyObject_GetBuffer(nv, &g->name_vocab, PyBUF_SIMPLE) < 0) return -1;
     if (PyObject_GetBuffer(iv, &g->id_vocab, PyBUF_SIMPLE) < 0) goto fail1;
     if (PyObject_GetBuffer(dv, &g->dob_vocab, PyBUF_SIMPLE) < 0) goto fail2;
@@ -996,6 +1131,7 @@ static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
     g->id_len_max = id_max > MAX_TOKEN ? MAX_TOKEN : id_max;
     g->dob_lo = lo;
     g->dob_hi = hi;
+    if (fill_month_table(g, months) < 0) return -1;
     Py_INCREF(months);
     Py_XSETREF(g->months, months);
     Py_INCREF(fallback);
@@ -1017,6 +1153,7 @@ fail1:
 }
 
 static void Gate_dealloc(Gate *g) {
+    if (g->have_repeat) PyBuffer_Release(&g->repeat_key);
     if (g->have_buffers) {
         PyBuffer_Release(&g->name_vocab);
         PyBuffer_Release(&g->id_vocab);
@@ -1155,6 +1292,7 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
     Lines l;
     memset(&l, 0, sizeof l);
     int in_tr = 0, pre = 0;
+    Py_ssize_t marker = -1; /* where the current row's "exactly one line" mark is, if any */
     char pre_names[32][12];
     PyObject *result = NULL;
     if (bytes_reserve(&l.out, (size_t)n + 16) < 0) goto oom;
@@ -1231,7 +1369,14 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                 if (strcmp(name, "tr") == 0) {
                     if (line_break(&l) < 0) goto oom;
                     in_tr = !closing;
+                    marker = -1;
+                    if (in_tr) { /* a row is one line of the extractor's, unless a table nests in it */
+                        if (bytes_put(&l.out, "\x1e", 1) < 0) goto oom;
+                        marker = (Py_ssize_t)l.out.n - 1;
+                    }
                 } else if (strcmp(name, "table") == 0) {
+                    if (marker >= 0 && (size_t)marker >= l.line_start) l.out.v[marker] = ' ';
+                    marker = -1;
                     if (line_break(&l) < 0) goto oom;
                     in_tr = 0;
                 } else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {

@@ -22,8 +22,9 @@ from html.entities import html5
 import numpy as np
 
 from .index import LeakIndex
-from .keyed import Keyer
+from .keyed import Keyer, mix
 from .normalize import MONTHS, fold
+from .roles import Role
 from .tokens import F_EU, F_US, TokenTable
 
 try:  # built by ``pip install`` (setup.py); without it the matcher does all the work
@@ -68,6 +69,30 @@ class Candidates:
     gave_up: bool
 
 
+def _repeated_name_keys(index: LeakIndex) -> np.ndarray:
+    """Posting keys (name token x birth date) of records that hold one name token in two name
+    entries ("ABDULLAH ABDULLAH"): on its own, such a token counts as two exact name columns."""
+    roles = index.roles()
+    is_name = np.array([r.is_name for r in roles], dtype=bool)
+    is_dob = np.array([r is Role.DOB for r in roles], dtype=bool)
+    rec = np.repeat(np.arange(len(index.entry_off) - 1), np.diff(index.entry_off))
+    cols = index.entry_col.astype(np.int64)
+    names = is_name[cols]
+    n_rec, n_hash = rec[names], index.entry_hash[names]
+    order = np.lexsort((n_hash, n_rec))
+    n_rec, n_hash = n_rec[order], n_hash[order]
+    twice = (n_rec[1:] == n_rec[:-1]) & (n_hash[1:] == n_hash[:-1])
+    keys: set[int] = set()
+    if twice.any():
+        dobs = is_dob[cols]
+        dob_of: dict[int, list[int]] = {}
+        for r, h in zip(rec[dobs].tolist(), index.entry_hash[dobs].tolist()):
+            dob_of.setdefault(r, []).append(h)
+        for r, nh in zip(n_rec[1:][twice].tolist(), n_hash[1:][twice].tolist()):
+            keys.update(mix(nh, dh) for dh in dob_of.get(r, ()))
+    return np.array(sorted(keys), dtype=np.uint64)
+
+
 class DocumentGate:
     """One leak's compiled gate. Keep one per process: it caches every token it classifies."""
 
@@ -77,12 +102,15 @@ class DocumentGate:
         self._table = table
         self._arrays = [np.unique(np.asarray(a, dtype=np.uint64))
                         for a in (index.name_vocab, index.id_vocab, index.dob_vocab, index.post_key)]
+        self._arrays.append(_repeated_name_keys(index))
+        roles = index.roles()
         lo, hi = table.dob_years
         self._gate = _gate.Gate(
             key=keyer.secret_for_gate(), name_vocab=self._arrays[0], id_vocab=self._arrays[1],
             dob_vocab=self._arrays[2], post_key=self._arrays[3], months=dict(MONTHS),
             id_len=(table.id_len_min, table.id_len_max), dob_years=(int(lo), int(hi)),
-            fallback=self._classify, seed=int.from_bytes(os.urandom(8), "little") | 1)
+            fallback=self._classify, repeat_key=self._arrays[4], has_id_role=Role.ID in roles,
+            seed=int.from_bytes(os.urandom(8), "little") | 1)
 
     def _classify(self, tok: bytes) -> tuple[tuple[int, ...], bool, tuple[int, ...], int, int] | None:
         """A token with non-ASCII bytes, classified by the matcher's own rules (Unicode folding)."""

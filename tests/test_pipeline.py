@@ -174,7 +174,7 @@ def test_a_crash_inside_extraction_is_an_error_result_without_its_message(
 
     _register(engine, settings, synthetic_leak)
     monkeypatch.setattr(tracker.pipeline, "extract", crash)
-    [result] = _scanner(engine, settings).scan_bytes("doc", b"anything")
+    [result] = _scanner(engine, settings).scan_bytes("doc", b"%PDF-1.4 a document only the extractor reads")
     assert result.verdict == "error" and result.error == "internal error while reading the document (ValueError)"
 
 

@@ -1,0 +1,183 @@
+"""The compiled gate: same fingerprints as the Python side, same verdicts as the full path."""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+
+from conftest import SyntheticLeak
+from fingerprints import gate
+from fingerprints.keyed import Keyer
+from fingerprints.matcher import TRANSLATE
+from tracker import leaks, store
+from tracker.db import session_scope
+from tracker.extract.html import html_text
+from tracker.pipeline import ScanResult, Scanner
+from tracker.settings import Settings
+from tracker.synth import CorpusStyle, generate_corpus
+
+KEY = bytes(range(32))
+pytestmark = pytest.mark.skipif(not gate.available(), reason="the compiled gate is not built")
+
+
+@pytest.fixture
+def settings_(tracker_home: Path) -> Settings:
+    return Settings.from_env()
+
+
+def _scanners(engine: Engine, settings_: Settings, leak_csv: Path) -> tuple[Scanner, Scanner]:
+    leaks.add_leak(engine, settings_, Keyer(KEY), leak_csv, "demo")
+    with session_scope(engine) as s:
+        rows = store.list_leaks(s)
+    return (Scanner(engine, rows, Keyer(KEY), settings=settings_),
+            Scanner(engine, rows, Keyer(KEY), settings=settings_, use_gate=False))
+
+
+def _outcome(results: list[ScanResult]) -> list[tuple[str, str, list[int], float]]:
+    return [(r.leak, r.verdict, r.records, round(r.score, 6)) for r in results]
+
+
+def _tokens(text: str) -> list[bytes]:
+    return text.encode("utf-8").translate(TRANSLATE).split()
+
+
+# --- fingerprints -----------------------------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(domain=st.sampled_from(["name", "id", "dob"]), value=st.text(min_size=1, max_size=300))
+def test_the_c_fingerprint_is_the_keyers(domain: str, value: str) -> None:
+    """BLAKE2b in C (key block, personalisation, several message blocks) gives Keyer.h64's values."""
+    from fingerprints.gate import _gate
+
+    compiled = _gate.Gate(key=KEY, name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={},
+                          id_len=(4, 12), dob_years=(1900, 2020), fallback=lambda tok: None, repeat_key=b"",
+                          has_id_role=True)
+    assert compiled.h64(domain, value.encode("utf-8")) == Keyer(KEY).h64(domain.encode(), value)
+
+
+# --- rendering ----------------------------------------------------------------------------------------------
+
+PAGES = [
+    "<html><head><title>Title words</title><style>td {color: red}</style></head><body>"
+    "<h1>Leaked list</h1><p>Copied from <b>the</b> site&nbsp;today &amp; posted.</p>"
+    "<table><tr><th>Name</th><th>Born</th></tr>"
+    "<tr><td>Jos&eacute; Garc&#237;a</td><td>03/14/1988</td></tr>"
+    "<tr>\n  <td>O&#39;Brien,\n   Ana</td>\n  <td><div>1990-01-02</div><p>A 277 958 520</p></td>\n</tr>"
+    "</table><script>var rows = '<tr><td>not text</td></tr>';</script>"
+    "<ul><li>first <i>it</i>em</li><li>Gar<span>cia</span> second</li></ul>"
+    "<pre>line one\nline two\r\nline three</pre><!-- a <p> comment --><div>tail</div></body></html>",
+    "<div style='white-space: pre'>kept\nlines</div><table><tr><td>outer<table><tr><td>inner</td></tr>"
+    "</table>after</td></tr></table><p>&unknownentity; &#x41;&#66;C</p>",
+    "plain <b>bold</b> text<br>next line<br/><br>third &lt;not a tag&gt; x < y",
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_rendered_html_has_the_extractors_words_and_never_joins_its_lines(page: str) -> None:
+    """The renderer gives the extractor's tokens in the same order, and each of its lines is made
+    of whole lines of the extractor's (it may keep two together, never cut one)."""
+    rendered = gate.render_html(page.encode("utf-8")).decode("utf-8")
+    extracted = html_text(page)
+    assert [t for line in rendered.split("\n") for t in _tokens(line)] == _tokens(extracted)
+    lines = [_tokens(line) for line in extracted.split("\n")]
+    k = 0
+    for got in (_tokens(line) for line in rendered.split("\n")):
+        taken: list[bytes] = []
+        while len(taken) < len(got) and k < len(lines):
+            taken += lines[k]
+            k += 1
+        assert taken == got
+
+
+def test_rendered_table_rows_are_marked_unless_a_table_nests_in_them() -> None:
+    page = PAGES[0] + PAGES[1]
+    rendered = gate.render_html(page.encode("utf-8")).decode("utf-8").split("\n")
+    marked = [line for line in rendered if line.startswith("\x1e")]
+    assert len(marked) == 4 and not any("outer" in line or "after" in line for line in marked)
+    extracted = html_text(page).split("\n")
+    for line in marked:  # a marked line is exactly one line of the extractor's
+        assert any(_tokens(line) == _tokens(e) for e in extracted)
+
+
+def test_rendered_json_decodes_escapes() -> None:
+    doc = json.dumps([{"name": "José García\nÁlvarez", "path": "a/b"}], ensure_ascii=True)
+    assert "\\u00e9" in doc
+    assert _tokens(gate.render_json(doc.encode()).decode("utf-8")) == _tokens(
+        'name José García Álvarez path a/b')
+
+
+# --- verdicts -----------------------------------------------------------------------------------------------
+
+def test_documents_are_cleared_without_extraction_and_hits_still_found(
+        engine: Engine, settings_: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
+    gated, full = _scanners(engine, settings_, synthetic_leak.path)
+    people = synthetic_leak.people
+    p, q = people[3], people[5]
+    docs = {
+        "unrelated.txt": b"\n".join(b"log line %d: GET /index.html 200 10.0.0.%d 2024-01-15" % (i, i % 250)
+                                   for i in range(2000)),
+        "table.html": synthetic_leak.repost_html(tmp_path / "t.html", [1, 2, 3]).read_bytes(),
+        "csv.csv": synthetic_leak.repost_csv(tmp_path / "r.csv", [4, 6, 8]).read_bytes(),
+        "entities.html": (f"<table><tr><td>{html.escape(p.first_name[0])}&#{ord(p.first_name[1])};"
+                          f"{p.first_name[2:]} {p.last_name}</td><td>{p.dob:%Y-%m-%d}</td>"
+                          f"<td>{p.a_number}</td></tr></table>").encode(),
+        "escaped.json": json.dumps({"rows": [f"{p.last_name}\n{p.first_name}", f"{p.dob:%d.%m.%Y}",
+                                              p.a_number]}).encode(),
+        "wrapped.txt": (f"notes\n{q.last_name} {q.first_name}\nborn {q.dob:%m/%d/%Y} in the north\nend\n").encode(),
+        "quoted.csv": (f'name,born,id\n"{q.last_name},\n{q.first_name}","{q.dob:%Y-%m-%d}",x\n').encode(),
+        "grouped.txt": (f"{q.last_name} {q.first_name} A {q.a_number[1:4]} {q.a_number[4:7]} "
+                        f"{q.a_number[7:]}\n").encode(),
+        "utf16.txt": f"{q.last_name} {q.first_name} {q.dob:%Y-%m-%d} {q.a_number}\n".encode("utf-16"),
+    }
+    for name, data in docs.items():
+        before = gated.gated_clean
+        assert _outcome(gated.scan_bytes(name, data, name=name)) == _outcome(full.scan_bytes(name, data, name=name))
+        if name == "unrelated.txt":
+            assert gated.gated_clean == before + 1
+    results = {name: full.scan_bytes(name, data, name=name)[0].verdict for name, data in docs.items()}
+    assert results["unrelated.txt"] == "clean"
+    assert all(v == "hit" for k, v in results.items() if k not in ("unrelated.txt",)), results
+
+
+def test_a_roster_of_other_people_is_cleared_by_the_gate(
+        engine: Engine, settings_: Settings, synthetic_leak: SyntheticLeak) -> None:
+    """People who share first names and birth dates with the leak, with IDs of their own."""
+    gated, full = _scanners(engine, settings_, synthetic_leak.path)
+    rows = [f"Zz{i:04d}x, {p.first_name}, {p.dob:%Y-%m-%d}, A{900000000 + i}"
+            for i, p in enumerate(synthetic_leak.people * 5)]
+    data = ("\n".join(rows) + "\n").encode()
+    assert _outcome(gated.scan_bytes("roster", data, name="r.csv")) == _outcome(
+        full.scan_bytes("roster", data, name="r.csv"))
+    assert gated.gated_clean == 1
+
+
+@pytest.mark.parametrize("seed", [11, 23])
+def test_the_gate_changes_no_verdict_on_generated_corpora(
+        seed: int, engine: Engine, settings_: Settings, tmp_path: Path) -> None:
+    """Every document of a varied generated corpus: the same verdict, records and score."""
+    corpus = tmp_path / "corpus"
+    generate_corpus(corpus, seed, n_leak=400, styles=CorpusStyle.varied(seed))
+    gated, full = _scanners(engine, settings_, corpus / "leak.csv")
+    files = sorted((corpus / "docs").iterdir())
+    for file in files:
+        data = file.read_bytes()
+        assert _outcome(gated.scan_bytes(file.name, data, name=file.name)) == _outcome(
+            full.scan_bytes(file.name, data, name=file.name)), file.name
+    labels = json.loads((corpus / "labels.json").read_text())
+    assert gated.gated_clean >= sum(1 for v in labels.values() if not v["positive"]) // 2
+
+
+def test_bad_input_to_the_gate_is_refused_cleanly() -> None:
+    from fingerprints.gate import _gate
+
+    with pytest.raises(ValueError, match="16 to 64 bytes"):
+        _gate.Gate(key=b"short", name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={},
+                   id_len=(4, 12), dob_years=(1900, 2020), fallback=lambda tok: None, repeat_key=b"",
+                   has_id_role=True)
+    assert re.fullmatch(rb"\s*", gate.render_html(b"<script>only</script>"))
