@@ -711,11 +711,15 @@ static void end_run(Gate *g, Scan *s) {
 
 /* Dates written with month names near each month-name atom of the unit (``text_dates``). */
 static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, Py_ssize_t end) {
-    /* atoms: (kind, value, digits) with kind 1 = number, 2 = month */
+    /* atoms: (kind, value, digits) with kind 1 = number, 2 = month; on the heap, not static:
+     * a Python fallback can release the GIL to another thread's scan in the middle of this */
     enum { MAXA = 4096 };
-    static int kind[MAXA], val[MAXA], nd[MAXA];
-    static const uint8_t *ptr[MAXA];
-    int na = 0;
+    struct Atom { int kind, val, nd; const uint8_t *ptr; } *atoms = PyMem_Malloc(MAXA * sizeof(struct Atom));
+    if (!atoms) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int na = 0, rc = 0;
     Py_ssize_t p = start;
     while (p < end) {
         if (!TOKEN_CHAR[buf[p]]) {
@@ -731,12 +735,15 @@ static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, P
         if (n > MAX_TOKEN) continue;
         if (nonascii) {
             Entry *e = lookup(g, t, n, 1);
-            if (!e) return -1;
+            if (!e) {
+                rc = -1;
+                break;
+            }
             if (na < MAXA) {
-                kind[na] = e->month ? 2 : 0;
-                val[na] = e->month;
-                nd[na] = 0;
-                ptr[na] = t;
+                atoms[na].kind = e->month ? 2 : 0;
+                atoms[na].val = e->month;
+                atoms[na].nd = 0;
+                atoms[na].ptr = t;
                 na++;
             }
             continue;
@@ -747,10 +754,10 @@ static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, P
             int j = i;
             if (is_digit(c)) {
                 while (j < n && is_digit(t[j])) j++;
-                kind[na] = 1;
-                nd[na] = j - i;
-                val[na] = j - i <= 4 ? num(t + i, j - i) : -1;
-                ptr[na] = t + i;
+                atoms[na].kind = 1;
+                atoms[na].nd = j - i;
+                atoms[na].val = j - i <= 4 ? num(t + i, j - i) : -1;
+                atoms[na].ptr = t + i;
                 na++;
             } else if (is_alpha(c)) {
                 uint8_t low[16];
@@ -759,10 +766,10 @@ static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, P
                     j++;
                 }
                 int m = (j - i <= 10) ? month_of(g, low, j - i) : 0;
-                kind[na] = m ? 2 : 0;
-                val[na] = m;
-                nd[na] = 0;
-                ptr[na] = t + i;
+                atoms[na].kind = m ? 2 : 0;
+                atoms[na].val = m;
+                atoms[na].nd = 0;
+                atoms[na].ptr = t + i;
                 na++;
             } else {
                 j++;
@@ -772,23 +779,24 @@ static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, P
     }
     Info info;
     memset(&info, 0, sizeof info);
-    for (int k = 0; k < na; k++) {
-        if (kind[k] != 2) continue;
+    for (int k = 0; k < na && rc == 0; k++) {
+        if (atoms[k].kind != 2) continue;
         for (int d = k - 3; d <= k + 3; d++) {
-            if (d < 0 || d >= na || kind[d] != 1 || nd[d] > 2 || val[d] < 1 || val[d] > 31) continue;
+            if (d < 0 || d >= na || atoms[d].kind != 1 || atoms[d].nd > 2 || atoms[d].val < 1 || atoms[d].val > 31) continue;
             for (int y = k - 4; y <= k + 4; y++) {
-                if (y < 0 || y >= na || y == d || kind[y] != 1 || (nd[y] != 2 && nd[y] != 4)) continue;
+                if (y < 0 || y >= na || y == d || atoms[y].kind != 1 || (atoms[y].nd != 2 && atoms[y].nd != 4)) continue;
                 int ys[2];
-                int ny = years_of(ptr[y], nd[y], ys);
+                int ny = years_of(atoms[y].ptr, atoms[y].nd, ys);
                 for (int q = 0; q < ny; q++) {
                     info.n_dobs = 0;
-                    add_date(g, &info, ys[q], val[k], val[d]);
-                    if (info.n_dobs && u64_push(&s->dobs, info.dobs[0]) < 0) return -1;
+                    add_date(g, &info, ys[q], atoms[k].val, atoms[d].val);
+                    if (info.n_dobs && u64_push(&s->dobs, info.dobs[0]) < 0) rc = -1;
                 }
             }
         }
     }
-    return 0;
+    PyMem_Free(atoms);
+    return rc;
 }
 
 /* Whether, for some date of birth of the unit, two of its distinct name tokens (or one that a

@@ -16,6 +16,7 @@ clean. The tests check that on generated corpora, document by document.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from html.entities import html5
 
@@ -100,6 +101,7 @@ class DocumentGate:
         if _gate is None:
             raise RuntimeError("the compiled gate (fingerprints._gate) is not built")
         self._table = table
+        self._lock = threading.Lock()
         self._arrays = [np.unique(np.asarray(a, dtype=np.uint64))
                         for a in (index.name_vocab, index.id_vocab, index.dob_vocab, index.post_key)]
         self._arrays.append(_repeated_name_keys(index))
@@ -123,7 +125,8 @@ class DocumentGate:
 
     def scan(self, text: bytes, mode: int = LINES) -> Candidates | None:
         """``None`` when ``text`` cannot hold a record of the leak, else where to look."""
-        found = self._gate.scan(text, mode)
+        with self._lock:  # the token cache is shared state; a Python fallback may switch threads
+            found = self._gate.scan(text, mode)
         if found is None:
             return None
         order, ranges, gave_up = found

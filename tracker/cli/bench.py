@@ -71,6 +71,10 @@ def print_report(report: dict[str, Any], console: Console) -> None:
         table.add_row("bare tokenizer re.findall", f"{t['regex_mb_per_s']} MB/s ({t['regex_cpu_seconds']} s)")
         verdict = "meets" if t["meets_target"] else "below"
         table.add_row("ratio pipeline / tokenizer", f"{t['ratio']} ({verdict} target {t['target_ratio']})")
+        table.add_row("cleared by the compiled gate", f"{t['gated_clean_documents']} of {t['documents']} documents")
+        same = "same verdicts" if t["same_verdicts_without_gate"] else "DIFFERENT verdicts"
+        table.add_row("without the gate (all extracted)", f"ratio {t['without_gate_ratio']} "
+                      f"({t['without_gate_cpu_seconds']} s), {same}")
         table.add_row("re-posts found", f"{t['reposts_found']}/{t['reposts']} (false hits {t['false_positive_docs']})")
         table.add_row("index load per scan", f"{t['index_load_seconds']} s")
         console.print(table)
