@@ -70,6 +70,13 @@ class Candidates:
     gave_up: bool
 
 
+def _sorted(values: np.ndarray) -> np.ndarray:
+    """``values`` as a contiguous sorted uint64 array (the C side binary-searches it); the index
+    keeps its arrays sorted, so this is usually a check and no copy."""
+    arr = np.ascontiguousarray(values, dtype=np.uint64)
+    return arr if len(arr) < 2 or bool(np.all(arr[1:] >= arr[:-1])) else np.sort(arr)
+
+
 def _repeated_name_keys(index: LeakIndex) -> np.ndarray:
     """Posting keys (name token x birth date) of records that hold one name token in two name
     entries ("ABDULLAH ABDULLAH"): on its own, such a token counts as two exact name columns."""
@@ -102,8 +109,7 @@ class DocumentGate:
             raise RuntimeError("the compiled gate (fingerprints._gate) is not built")
         self._table = table
         self._lock = threading.Lock()
-        self._arrays = [np.unique(np.asarray(a, dtype=np.uint64))
-                        for a in (index.name_vocab, index.id_vocab, index.dob_vocab, index.post_key)]
+        self._arrays = [_sorted(a) for a in (index.name_vocab, index.id_vocab, index.dob_vocab, index.post_key)]
         self._arrays.append(_repeated_name_keys(index))
         roles = index.roles()
         lo, hi = table.dob_years
