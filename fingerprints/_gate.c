@@ -223,7 +223,7 @@ typedef struct {
     uint64_t k_name[8], k_id[8], k_dob[8];
     Py_buffer name_vocab, id_vocab, dob_vocab, post_key, repeat_key;
     int have_buffers, have_repeat, has_id_role;
-    int id_len_min, id_len_max, dob_lo, dob_hi;
+    int id_len_min, id_len_max, dob_lo, dob_hi, date_lo, date_hi;
     PyObject *fallback;
     PyObject *months;      /* dict str -> int */
     struct { uint8_t len, month; char name[10]; } month_table[MONTH_SLOTS];
@@ -316,7 +316,8 @@ static int days_in_month(int y, int m) {
 /* Add the fingerprint of y-m-d if it is a valid date and a date of birth in the leak. */
 static int add_date(Gate *g, Info *info, int y, int m, int d) {
     if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return 0;
-    if (y < g->dob_lo || y > g->dob_hi) return 1; /* valid date, just no birth date here */
+    if ((y < g->dob_lo || y > g->dob_hi) && (y < g->date_lo || y > g->date_hi))
+        return 1; /* a valid date, but the matcher does not look such years up (tokens.dob_hashes) */
     char iso[10] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
                     (char)('0' + y % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
                     (char)('0' + d / 10), (char)('0' + d % 10)};
@@ -1098,14 +1099,15 @@ static PyObject *Gate_cache_size(Gate *g, PyObject *Py_UNUSED(ignored)) { return
 
 static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"key", "name_vocab", "id_vocab", "dob_vocab", "post_key", "months",
-                             "id_len", "dob_years", "fallback", "repeat_key", "has_id_role", "seed", NULL};
+                             "id_len", "dob_years", "date_years", "fallback", "repeat_key", "has_id_role",
+                             "seed", NULL};
     Py_buffer key;
     PyObject *nv, *iv, *dv, *pk, *months, *fallback, *rk;
-    int id_min, id_max, lo, hi, has_id_role;
+    int id_min, id_max, lo, hi, lo2, hi2, has_id_role;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*OOOOO!(ii)(ii)OOp|K", kwlist, &key, &nv, &iv, &dv, &pk,
-                                     &PyDict_Type, &months, &id_min, &id_max, &lo, &hi, &fallback, &rk,
-                                     &has_id_role, &seed))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*OOOOO!(ii)(ii)(ii)OOp|K", kwlist, &key, &nv, &iv, &dv, &pk,
+                                     &PyDict_Type, &months, &id_min, &id_max, &lo, &hi, &lo2, &hi2, &fallback,
+                                     &rk, &has_id_role, &seed))
         return -1;
     if (key.len < 16 || key.len > 64) {
         PyBuffer_Release(&key);
@@ -1139,6 +1141,8 @@ static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
     g->id_len_max = id_max > MAX_TOKEN ? MAX_TOKEN : id_max;
     g->dob_lo = lo;
     g->dob_hi = hi;
+    g->date_lo = lo2;
+    g->date_hi = hi2;
     if (fill_month_table(g, months) < 0) return -1;
     Py_INCREF(months);
     Py_XSETREF(g->months, months);

@@ -77,24 +77,31 @@ def _sorted(values: np.ndarray) -> np.ndarray:
     return arr if len(arr) < 2 or bool(np.all(arr[1:] >= arr[:-1])) else np.sort(arr)
 
 
-def _repeated_name_keys(index: LeakIndex) -> np.ndarray:
+def repeated_name_keys(index: LeakIndex) -> np.ndarray:
     """Posting keys (name token x birth date) of records that hold one name token in two name
-    entries ("ABDULLAH ABDULLAH"): on its own, such a token counts as two exact name columns."""
+    entries ("ABDULLAH ABDULLAH"): on its own, such a token counts as two exact name columns.
+
+    New indexes keep them (``LeakIndex.repeat_key``); for older ones they are derived here.
+    """
+    if index.repeat_key is not None:
+        return _sorted(index.repeat_key)
     roles = index.roles()
     is_name = np.array([r.is_name for r in roles], dtype=bool)
     is_dob = np.array([r is Role.DOB for r in roles], dtype=bool)
-    rec = np.repeat(np.arange(len(index.entry_off) - 1), np.diff(index.entry_off))
     cols = index.entry_col.astype(np.int64)
-    names = is_name[cols]
-    n_rec, n_hash = rec[names], index.entry_hash[names]
+    where = np.flatnonzero(is_name[cols])
+    n_rec = np.searchsorted(index.entry_off, where, side="right") - 1
+    n_hash = index.entry_hash[where]
     order = np.lexsort((n_hash, n_rec))
     n_rec, n_hash = n_rec[order], n_hash[order]
     twice = (n_rec[1:] == n_rec[:-1]) & (n_hash[1:] == n_hash[:-1])
     keys: set[int] = set()
     if twice.any():
-        dobs = is_dob[cols]
+        dob_where = np.flatnonzero(is_dob[cols])
+        dob_rec = np.searchsorted(index.entry_off, dob_where, side="right") - 1
+        wanted = np.isin(dob_rec, n_rec[1:][twice])
         dob_of: dict[int, list[int]] = {}
-        for r, h in zip(rec[dobs].tolist(), index.entry_hash[dobs].tolist()):
+        for r, h in zip(dob_rec[wanted].tolist(), index.entry_hash[dob_where[wanted]].tolist()):
             dob_of.setdefault(r, []).append(h)
         for r, nh in zip(n_rec[1:][twice].tolist(), n_hash[1:][twice].tolist()):
             keys.update(mix(nh, dh) for dh in dob_of.get(r, ()))
@@ -110,13 +117,14 @@ class DocumentGate:
         self._table = table
         self._lock = threading.Lock()
         self._arrays = [_sorted(a) for a in (index.name_vocab, index.id_vocab, index.dob_vocab, index.post_key)]
-        self._arrays.append(_repeated_name_keys(index))
+        self._arrays.append(repeated_name_keys(index))
         roles = index.roles()
         lo, hi = table.dob_years
         self._gate = _gate.Gate(
             key=keyer.secret_for_gate(), name_vocab=self._arrays[0], id_vocab=self._arrays[1],
             dob_vocab=self._arrays[2], post_key=self._arrays[3], months=dict(MONTHS),
             id_len=(table.id_len_min, table.id_len_max), dob_years=(int(lo), int(hi)),
+            date_years=tuple(int(y) for y in table.date_years),
             fallback=self._classify, repeat_key=self._arrays[4], has_id_role=Role.ID in roles,
             seed=int.from_bytes(os.urandom(8), "little") | 1)
 

@@ -124,6 +124,9 @@ class LeakIndex:
     minhash: np.ndarray             # uint32[N, NUM_PERM]
     dob_span_days: int = 29_220     # spread of birth dates in the leak, for chance estimates
     meta: dict = field(default_factory=dict)
+    #: uint64 sorted posting keys (name token x birth date) of records that hold the token in two
+    #: name entries; None in indexes written before it was kept (see ``repeated_name_keys``).
+    repeat_key: np.ndarray | None = None
 
     @property
     def n_records(self) -> int:
@@ -158,6 +161,9 @@ class LeakIndex:
             "meta": self.meta,
         }
         arrays = {name: getattr(self, name) for name in _ARRAYS}
+        if self.repeat_key is not None:
+            arrays["repeat_key"] = self.repeat_key
+            header["extra_arrays"] = ["repeat_key"]
         np.savez(fileobj, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays)
 
     @classmethod
@@ -168,6 +174,8 @@ class LeakIndex:
                 if header.get("format") != FORMAT_VERSION:
                     raise IndexFormatError(f"index format {header.get('format')!r} is not {FORMAT_VERSION}")
                 arrays = {name: z[name] for name in _ARRAYS}
+                extra = header.get("extra_arrays", [])
+                arrays["repeat_key"] = z["repeat_key"] if "repeat_key" in extra else None
             columns = [Column(c["name"], Role(c["role"])) for c in header["columns"]]
             return cls(columns=columns, key_id=str(header["key_id"]), dob_span_days=int(header["dob_span_days"]),
                        meta=dict(header.get("meta", {})), **arrays)
@@ -241,6 +249,7 @@ def build_index(
     weak_first: set[int] = set()
     weak_words = 1
     namecol_all = array("Q")
+    repeat_key: set[int] = set()
     dob_ordinals = array("i")
     other_years: set[int] = set()
     minhash = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
@@ -330,6 +339,9 @@ def build_index(
             post_key.append(posting_key_id(idh))
             post_rec.append(pos)
         unique_names = set(names)
+        if len(unique_names) < len(names):  # "ABDULLAH ABDULLAH": one token, two name entries
+            twice = {nh for nh in unique_names if names.count(nh) > 1}
+            repeat_key.update(posting_key_name_dob(nh, dh) for nh in twice for dh in dobs)
         for dh in dobs:
             post_key.append(posting_key_dob(dh))
             post_rec.append(pos)
@@ -387,6 +399,7 @@ def build_index(
         namecol_vocab=namecol_vocab,
         namecol_count=namecol_count,
         minhash=minhash,
+        repeat_key=np.asarray(sorted(repeat_key), dtype=np.uint64),
         dob_span_days=span,
         meta={
             "dob_years": dob_years,

@@ -56,7 +56,7 @@ def test_the_c_fingerprint_is_the_keyers(domain: str, value: str) -> None:
     from fingerprints.gate import _gate
 
     compiled = _gate.Gate(key=KEY, name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={},
-                          id_len=(4, 12), dob_years=(1900, 2020), fallback=lambda tok: None, repeat_key=b"",
+                          id_len=(4, 12), dob_years=(1900, 2020), date_years=(0, -1), fallback=lambda tok: None, repeat_key=b"",
                           has_id_role=True)
     assert compiled.h64(domain, value.encode("utf-8")) == Keyer(KEY).h64(domain.encode(), value)
 
@@ -178,7 +178,7 @@ def test_bad_input_to_the_gate_is_refused_cleanly() -> None:
 
     with pytest.raises(ValueError, match="16 to 64 bytes"):
         _gate.Gate(key=b"short", name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={},
-                   id_len=(4, 12), dob_years=(1900, 2020), fallback=lambda tok: None, repeat_key=b"",
+                   id_len=(4, 12), dob_years=(1900, 2020), date_years=(0, -1), fallback=lambda tok: None, repeat_key=b"",
                    has_id_role=True)
     assert re.fullmatch(rb"\s*", gate.render_html(b"<script>only</script>"))
 
@@ -262,3 +262,42 @@ def test_the_gate_changes_no_verdict_on_generated_reposts(
 
     check()
     assert gated.gated_clean > 0
+
+
+def _leak_with_repeated_names(path: Path, leak: SyntheticLeak) -> list:
+    """The synthetic leak with three people whose first name is their last name ("ABDULLAH ABDULLAH")."""
+    import csv
+    import dataclasses
+
+    people = [dataclasses.replace(p, first_name=p.last_name) if i < 3 else p for i, p in enumerate(leak.people)]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(leak.header)
+        writer.writerows(SyntheticLeak(path, people).row(p) for p in people)
+    return people
+
+
+def test_one_token_in_two_name_columns_counts_twice_as_the_matcher_counts_it(
+        engine: Engine, settings_: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
+    """On a line with an ID-shaped number of someone else, the matcher wants two exact name
+    columns; a record whose two names are one token gets them from one word, and so does the gate."""
+    from fingerprints.gate import repeated_name_keys
+
+    people = _leak_with_repeated_names(tmp_path / "repeated.csv", synthetic_leak)
+    gated, full = _scanners(engine, settings_, tmp_path / "repeated.csv")
+    index = gated.leaks[0].matcher.index
+    assert index.repeat_key is not None and len(index.repeat_key) == 3
+    old_style = dataclasses_replace(index, repeat_key=None)  # an index written before the keys were kept
+    assert repeated_name_keys(old_style).tolist() == index.repeat_key.tolist()
+    filler = [f"row {i}: nothing to see here, build 7.{i}" for i in range(300)]
+    lines = [f"{p.last_name.upper()} {p.dob:%Y-%m-%d} A{987654000 + i}" for i, p in enumerate(people[:3])]
+    data = "\n".join(filler[:150] + lines + filler[150:]).encode()
+    got = gated.scan_bytes("doc", data, name="doc.txt")
+    assert _outcome(got) == _outcome(full.scan_bytes("doc", data, name="doc.txt"))
+    assert got[0].verdict == "hit" and got[0].records == [1, 2, 3]
+
+
+def dataclasses_replace(obj, **changes):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
