@@ -125,40 +125,32 @@ typedef struct { uint64_t *v; size_t n, cap; } U64Vec;
 typedef struct { Py_ssize_t *v; size_t n, cap; } SizeVec;
 typedef struct { char *v; size_t n, cap; } ByteVec;
 
+/* Room for ``need`` elements of ``size`` bytes (capacity doubles from ``first``). */
+static int vec_reserve(void **v, size_t *cap, size_t need, size_t size, size_t first) {
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : first;
+    while (c < need) c *= 2;
+    void *p = PyMem_Realloc(*v, c * size);
+    if (!p) return -1;
+    *v = p;
+    *cap = c;
+    return 0;
+}
+
 static int u64_push(U64Vec *a, uint64_t x) {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        uint64_t *v = PyMem_Realloc(a->v, cap * sizeof *v);
-        if (!v) return -1;
-        a->v = v;
-        a->cap = cap;
-    }
+    if (vec_reserve((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v, 64) < 0) return -1;
     a->v[a->n++] = x;
     return 0;
 }
 
 static int size_push(SizeVec *a, Py_ssize_t x) {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 256;
-        Py_ssize_t *v = PyMem_Realloc(a->v, cap * sizeof *v);
-        if (!v) return -1;
-        a->v = v;
-        a->cap = cap;
-    }
+    if (vec_reserve((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v, 256) < 0) return -1;
     a->v[a->n++] = x;
     return 0;
 }
 
 static int bytes_reserve(ByteVec *a, size_t more) {
-    if (a->n + more > a->cap) {
-        size_t cap = a->cap ? a->cap : 4096;
-        while (cap < a->n + more) cap *= 2;
-        char *v = PyMem_Realloc(a->v, cap);
-        if (!v) return -1;
-        a->v = v;
-        a->cap = cap;
-    }
-    return 0;
+    return vec_reserve((void **)&a->v, &a->cap, a->n + more, 1, 4096);
 }
 
 static int bytes_put(ByteVec *a, const char *s, size_t n) {
