@@ -301,3 +301,19 @@ def dataclasses_replace(obj, **changes):  # type: ignore[no-untyped-def]
     import dataclasses
 
     return dataclasses.replace(obj, **changes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.one_of(st.binary(max_size=3000),
+                      st.text(alphabet=st.sampled_from(list("<>/&;#x\"'=-. \n\r\t\\uaAzZ09é€tdrpe!")),
+                              max_size=3000).map(lambda t: t.encode("utf-8"))))
+def test_the_c_code_takes_any_bytes(data: bytes) -> None:
+    """Markup fragments, broken entities and escapes, random bytes: no crash, text out."""
+    from fingerprints.gate import _gate
+
+    assert isinstance(gate.render_html(data), bytes) and isinstance(gate.render_json(data), bytes)
+    compiled = _gate.Gate(key=KEY, name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={"may": 5},
+                          id_len=(4, 12), dob_years=(1900, 2020), date_years=(0, -1),
+                          fallback=lambda tok: ((), False, (), 0, 0), repeat_key=b"", has_id_role=True)
+    for mode in (gate.LINES, gate.CSV_LINES, gate.WHOLE):
+        assert compiled.scan(data, mode) is None  # an empty vocabulary: nothing can match
