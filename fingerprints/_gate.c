@@ -1231,15 +1231,18 @@ static int ci_starts(const uint8_t *p, Py_ssize_t left, const char *word) {
     return 1;
 }
 
-/* Position after the first case-insensitive "</name" ... ">" from i, or n. */
-static Py_ssize_t skip_to_close(const uint8_t *s, Py_ssize_t i, Py_ssize_t n, const char *name) {
+/* Position after the first case-insensitive "</name" ... ">" from i, or n; where that closing
+ * tag starts goes to *close (n when there is none). */
+static Py_ssize_t skip_to_close(const uint8_t *s, Py_ssize_t i, Py_ssize_t n, const char *name, Py_ssize_t *close) {
     char pat[24];
     snprintf(pat, sizeof pat, "</%s", name);
+    *close = n;
     while (i < n) {
         const uint8_t *lt = memchr(s + i, '<', (size_t)(n - i));
         if (!lt) return n;
         i = lt - s;
         if (ci_starts(s + i, n - i, pat)) {
+            *close = i;
             const uint8_t *gt = memchr(s + i, '>', (size_t)(n - i));
             return gt ? (gt - s) + 1 : n;
         }
@@ -1254,6 +1257,7 @@ static const char *BLOCK[] = {
     "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "listing", "main", "menu", "nav", "ol",
     "option", "p", "plaintext", "pre", "section", "summary", "table", "textarea", "ul", "xmp", NULL};
 static const char *PRE[] = {"pre", "textarea", "listing", "plaintext", "xmp", NULL};
+static const char *RAW_TEXT[] = {"textarea", "xmp", "plaintext", NULL};
 static const char *DROPPED[] = {"script", "style", "noscript", "template", "iframe", "noembed", "noframes", NULL};
 
 static int in_list(const char *name, const char **list) {
@@ -1283,6 +1287,96 @@ static int put_text(Lines *l, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ') l->line_content = 1;
     return bytes_put(&l->out, s, n);
+}
+
+static PyObject *entity_value(const uint8_t *name, Py_ssize_t len) {
+    PyObject *key = PyBytes_FromStringAndSize((const char *)name, len);
+    if (!key) return NULL;
+    PyObject *val = ENTITIES ? PyDict_GetItemWithError(ENTITIES, key) : NULL;
+    Py_DECREF(key);
+    if (!val || !PyBytes_Check(val)) {
+        PyErr_Clear();
+        return NULL;
+    }
+    return val; /* borrowed */
+}
+
+/* Decode the character reference at s[i] ('&') into the output as the HTML parser does:
+ * numeric references, named ones with ';', and the legacy names it also takes without one
+ * ("&eacute" "&amp"), longest first. Returns the position after it, 0 when it is no
+ * reference (the '&' is text), -1 when out of memory. */
+static Py_ssize_t decode_entity(Lines *l, const uint8_t *s, Py_ssize_t i, Py_ssize_t n) {
+    Py_ssize_t k = i + 1;
+    if (k < n && s[k] == '#') {
+        k++;
+        int hex = k < n && (s[k] == 'x' || s[k] == 'X');
+        if (hex) k++;
+        uint32_t cp = 0;
+        Py_ssize_t d0 = k;
+        while (k < n && k - d0 < 8) {
+            uint8_t ch = LOWER[s[k]];
+            if (is_digit(ch)) cp = cp * (hex ? 16 : 10) + (ch - '0');
+            else if (hex && ch >= 'a' && ch <= 'f') cp = cp * 16 + (ch - 'a' + 10);
+            else break;
+            k++;
+        }
+        if (k == d0) return 0;
+        if (k < n && s[k] == ';') k++;
+        size_t before = l->out.n;
+        if (put_utf8(&l->out, cp) < 0) return -1;
+        for (size_t b = before; b < l->out.n; b++)
+            if (l->out.v[b] != ' ') l->line_content = 1;
+        return k;
+    }
+    while (k < n && k - i <= 32 && (is_alpha(LOWER[s[k]]) || is_digit(s[k]))) k++;
+    Py_ssize_t run = k - i - 1;
+    PyObject *val = NULL;
+    Py_ssize_t used = 0;
+    if (run > 0 && k < n && s[k] == ';') {
+        val = entity_value(s + i + 1, run + 1);
+        used = run + 1;
+    }
+    for (Py_ssize_t len = run < 8 ? run : 8; !val && len >= 2; len--) {
+        val = entity_value(s + i + 1, len); /* legacy names are 2 to 6 letters long */
+        used = len;
+    }
+    if (!val) return 0;
+    const char *v = PyBytes_AS_STRING(val);
+    Py_ssize_t vn = PyBytes_GET_SIZE(val);
+    if (vn == 2 && (uint8_t)v[0] == 0xC2 && (uint8_t)v[1] == 0xA0) {
+        v = " ";
+        vn = 1;
+    }
+    if (put_text(l, v, (size_t)vn) < 0) return -1;
+    return i + 1 + used;
+}
+
+/* The text of a <textarea> (references decoded), <xmp> or <plaintext> (as it is) from a to b:
+ * the parser reads no tags in them, and their newlines end lines as in <pre>. */
+static int raw_text(Lines *l, const uint8_t *s, Py_ssize_t a, Py_ssize_t b, int references, int in_tr) {
+    Py_ssize_t i = a;
+    while (i < b) {
+        uint8_t c = s[i];
+        if (references && c == '&') {
+            Py_ssize_t k = decode_entity(l, s, i, b);
+            if (k < 0) return -1;
+            if (k > 0) {
+                i = k;
+                continue;
+            }
+        }
+        int rc;
+        if (c == '\n' && !in_tr) rc = line_break(l);
+        else if (c == '\r' && i + 1 < b && s[i + 1] == '\n') rc = 0;
+        else if (c == '\n' || c == '\r' || c == '\t' || c == '\f') rc = bytes_put(&l->out, " ", 1);
+        else if (c == 0xC2 && i + 1 < b && s[i + 1] == 0xA0) {
+            rc = bytes_put(&l->out, " ", 1);
+            i++;
+        } else rc = put_text(l, (const char *)s + i, 1);
+        if (rc < 0) return -1;
+        i++;
+    }
+    return 0;
 }
 
 /* render_html(data: bytes) -> bytes: the visible text of a page as the extractor lays it out:
@@ -1343,12 +1437,24 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                 }
                 Py_ssize_t tag_end = k;
                 i = k < n ? k + 1 : n;
+                Py_ssize_t close;
                 if (!closing && in_list(name, DROPPED)) {
-                    i = skip_to_close(s, i, n, name);
+                    i = skip_to_close(s, i, n, name, &close);
+                    continue;
+                }
+                if (!closing && in_list(name, RAW_TEXT)) { /* text up to its closing tag, no tags in it */
+                    int plaintext = strcmp(name, "plaintext") == 0;
+                    Py_ssize_t after = plaintext ? n : skip_to_close(s, i, n, name, &close);
+                    if (plaintext) close = n;
+                    if ((in_tr ? bytes_put(&l.out, " ", 1) : line_break(&l)) < 0 ||
+                        raw_text(&l, s, i, close, strcmp(name, "textarea") == 0, in_tr) < 0 ||
+                        (in_tr ? bytes_put(&l.out, " ", 1) : line_break(&l)) < 0)
+                        goto oom;
+                    i = after;
                     continue;
                 }
                 if (!closing && strcmp(name, "head") == 0) {
-                    Py_ssize_t a = skip_to_close(s, i, n, "head");
+                    Py_ssize_t a = skip_to_close(s, i, n, "head", &close);
                     Py_ssize_t b = i;
                     while (b < n) { /* a head left open ends at the body */
                         const uint8_t *lt = memchr(s + b, '<', (size_t)(n - b));
@@ -1402,49 +1508,11 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
             }
         }
         if (c == '&') {
-            Py_ssize_t k = i + 1;
-            if (k < n && s[k] == '#') {
-                k++;
-                int hex = k < n && (s[k] == 'x' || s[k] == 'X');
-                if (hex) k++;
-                uint32_t cp = 0;
-                Py_ssize_t d0 = k;
-                while (k < n && k - d0 < 8) {
-                    uint8_t ch = LOWER[s[k]];
-                    if (is_digit(ch)) cp = cp * (hex ? 16 : 10) + (ch - '0');
-                    else if (hex && ch >= 'a' && ch <= 'f') cp = cp * 16 + (ch - 'a' + 10);
-                    else break;
-                    k++;
-                }
-                if (k > d0) {
-                    if (k < n && s[k] == ';') k++;
-                    size_t before = l.out.n;
-                    if (put_utf8(&l.out, cp) < 0) goto oom;
-                    for (size_t b = before; b < l.out.n; b++)
-                        if (l.out.v[b] != ' ') l.line_content = 1;
-                    i = k;
-                    continue;
-                }
-            } else {
-                while (k < n && k - i <= 32 && (is_alpha(LOWER[s[k]]) || is_digit(s[k]))) k++;
-                if (k < n && s[k] == ';' && k > i + 1) {
-                    PyObject *key = PyBytes_FromStringAndSize((const char *)s + i + 1, k - i);
-                    if (!key) goto done;
-                    PyObject *val = ENTITIES ? PyDict_GetItemWithError(ENTITIES, key) : NULL;
-                    Py_DECREF(key);
-                    if (val && PyBytes_Check(val)) {
-                        const char *v = PyBytes_AS_STRING(val);
-                        Py_ssize_t vn = PyBytes_GET_SIZE(val);
-                        if (vn == 2 && (uint8_t)v[0] == 0xC2 && (uint8_t)v[1] == 0xA0) {
-                            v = " ";
-                            vn = 1;
-                        }
-                        if (put_text(&l, v, (size_t)vn) < 0) goto oom;
-                        i = k + 1;
-                        continue;
-                    }
-                    PyErr_Clear();
-                }
+            Py_ssize_t k = decode_entity(&l, s, i, n);
+            if (k < 0) goto oom;
+            if (k > 0) {
+                i = k;
+                continue;
             }
         }
         if (c == '\n' || c == '\r' || c == '\t' || c == '\f') {

@@ -40,7 +40,7 @@ _C_US, _C_EU = 4, 8
 _ORDER = {0: 0, 1: F_US, 2: F_EU}
 
 if _gate is not None:
-    _gate.set_entities({name.encode(): value.encode("utf-8") for name, value in html5.items() if name.endswith(";")})
+    _gate.set_entities({name.encode(): value.encode("utf-8") for name, value in html5.items()})
 
 
 def available() -> bool:

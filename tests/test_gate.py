@@ -75,6 +75,8 @@ PAGES = [
     "<div style='white-space: pre'>kept\nlines</div><table><tr><td>outer<table><tr><td>inner</td></tr>"
     "</table>after</td></tr></table><p>&unknownentity; &#x41;&#66;C</p>",
     "plain <b>bold</b> text<br>next line<br/><br>third &lt;not a tag&gt; x < y",
+    "<p>a</p><textarea>x <b>y</b>\n<p>z &eacute; &eacutex</p></textarea><p>Jos&eacute G&eacutearcia &amp &ampx"
+    " &notit; &copy2</p><xmp>u <i>v</i> &amp;</xmp><table><tr><td><textarea>in\na cell</textarea></td></tr></table>w",
 ]
 
 
