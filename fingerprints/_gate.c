@@ -1266,6 +1266,14 @@ static int in_list(const char *name, const char **list) {
     return 0;
 }
 
+/* The position of a block tag in BLOCK (all headings count as "h1"), or -1. */
+static int block_index(const char *name) {
+    if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]) name = "h1";
+    for (int i = 0; BLOCK[i]; i++)
+        if (strcmp(name, BLOCK[i]) == 0) return i;
+    return -1;
+}
+
 typedef struct {
     ByteVec out;
     size_t line_start;
@@ -1389,7 +1397,8 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
     Py_ssize_t n = data.len, i = 0;
     Lines l;
     memset(&l, 0, sizeof l);
-    int in_tr = 0, pre = 0;
+    int in_tr = 0, pre = 0, tables = 0;
+    int open_blocks[64] = {0}; /* per block tag (headings share one): how many are open */
     Py_ssize_t marker = -1; /* where the current row's "exactly one line" mark is, if any */
     char pre_names[32][12];
     PyObject *result = NULL;
@@ -1476,7 +1485,26 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                             break;
                         }
                 }
+                /* The parser ignores a row, cell or table end tag outside a table, and an end tag
+                 * of a block that is not open; such stray tags end no line here either. */
+                int block = block_index(name);
+                if (closing && block >= 0 && strcmp(name, "p") != 0 && strcmp(name, "br") != 0) {
+                    if (!open_blocks[block]) continue;
+                    open_blocks[block]--;
+                } else if (!closing && block >= 0 && strcmp(name, "br") != 0 && strcmp(name, "hr") != 0) {
+                    if (!(name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && open_blocks[block]))
+                        open_blocks[block]++; /* a heading in a heading closes the first */
+                } else if (closing && block >= 0 && strcmp(name, "p") == 0 && open_blocks[block]) {
+                    open_blocks[block]--;
+                }
+                if (!tables && (strcmp(name, "tr") == 0 || strcmp(name, "td") == 0 || strcmp(name, "th") == 0))
+                    continue;
+                if (strcmp(name, "table") == 0) {
+                    if (closing && !tables) continue;
+                    tables += closing ? -1 : 1;
+                }
                 if (strcmp(name, "tr") == 0) {
+                    if (closing && !in_tr) continue;
                     if (line_break(&l) < 0) goto oom;
                     in_tr = !closing;
                     marker = -1;

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import random
 import re
 from pathlib import Path
 
@@ -319,3 +320,77 @@ def test_the_c_code_takes_any_bytes(data: bytes) -> None:
                           fallback=lambda tok: ((), False, (), 0, 0), repeat_key=b"", has_id_role=True)
     for mode in (gate.LINES, gate.CSV_LINES, gate.WHOLE):
         assert compiled.scan(data, mode) is None  # an empty vocabulary: nothing can match
+
+
+# --- pages of realistic structure ----------------------------------------------------------------------------
+
+_BLOCKS = ["div", "p", "section", "blockquote", "center", "h1", "h2", "nav", "pre", "article"]
+_INLINES = ["span", "b", "i", "em", "small", "code", "font", "label", "strong"]
+_ATTRS = ["", " class=x", ' style="white-space: pre"']
+_WORDS = ["maria", "garcia", "1988-03-14", "a123456789", "x", "&amp;", "&eacute;", "&nbsp;", "o'brien", "77", "\n",
+          "  ", "&#233;", "may", "14", "&lt;", "\t"]
+
+
+def _page(rng: random.Random) -> str:
+    """Nested blocks, inline tags, tables (with captions, bodies, blocks in cells, nested tables),
+    lists, styled preformatted text, text areas, scripts and comments, well nested."""
+    def text() -> str:
+        return " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(1, 5)))
+
+    def inline(depth: int) -> str:
+        out = []
+        for _ in range(rng.randrange(1, 4)):
+            if rng.random() < 0.5 or depth > 3:
+                out.append(text())
+            elif rng.random() < 0.15:
+                out.append(rng.choice(["<br>", "<img src=x>", "<wbr>"]))
+            else:
+                tag = rng.choice(_INLINES)
+                out.append(f"<{tag}{rng.choice(_ATTRS)}>{inline(depth + 1)}</{tag}>")
+        return "".join(out)
+
+    def flow(depth: int) -> str:
+        out = []
+        for _ in range(rng.randrange(1, 5)):
+            r = rng.random()
+            if r < 0.35 or depth > 3:
+                out.append(inline(depth))
+            elif r < 0.6:
+                tag = rng.choice(_BLOCKS)
+                out.append(f"<{tag}>{flow(depth + 1)}</{tag}>")
+            elif r < 0.75:
+                rows = "".join(
+                    "<tr>" + "".join(f"<{rng.choice(['td', 'th'])}>"
+                                     f"{flow(depth + 2) if rng.random() < 0.3 else inline(depth + 1)}</td>"
+                                     for _ in range(rng.randrange(1, 5))) + "</tr>" + rng.choice(["", "\n"])
+                    for _ in range(rng.randrange(1, 4)))
+                caption = rng.choice(["", f"<caption>{text()}</caption>"])
+                out.append(f"<table>{caption}{rng.choice(['', ' <tbody>'])}{rows}</table>")
+            elif r < 0.85:
+                out.append("<ul>" + "".join(f"<li>{inline(depth + 1)}</li>" for _ in range(rng.randrange(1, 4))) + "</ul>")
+            elif r < 0.9:
+                out.append(f"<textarea>{text()}\n{text()}</textarea>")
+            elif r < 0.95:
+                out.append(f"<script>var a = '<p>{text()}</p>';</script>")
+            else:
+                out.append(f"<!-- {text()} -->")
+        return "".join(out)
+
+    return "<html><head><title>t</title></head><body>" + flow(0) + "</body></html>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_rendered_lines_hold_whole_extractor_lines_on_realistic_pages(seed: int) -> None:
+    page = _page(random.Random(seed))
+    rendered = gate.render_html(page.encode("utf-8")).decode("utf-8").split("\n")
+    lines = [_tokens(line) for line in html_text(page).split("\n")]
+    assert [t for line in rendered for t in _tokens(line)] == [t for line in lines for t in line]
+    k = 0
+    for got in (_tokens(line) for line in rendered):
+        taken: list[bytes] = []
+        while len(taken) < len(got) and k < len(lines):
+            taken += lines[k]
+            k += 1
+        assert taken == got
+    assert all(_tokens(line) in lines for line in rendered if line.startswith("\x1e"))
