@@ -67,3 +67,15 @@ def test_remove_leak_with_hits_needs_force(cli, scanned: SyntheticLeak, tracker_
     assert forced.exit_code == 0 and "and 2 hit(s)" in forced.stdout
     assert cli("hits", "list", "--json").stdout == ""
     assert list((tracker_home / "indexes").iterdir()) == []
+
+
+def test_show_includes_the_hits_audit_history(cli, scanned: SyntheticLeak) -> None:
+    hit_id = json.loads(cli("hits", "list", "--json").stdout.splitlines()[-1])["id"]
+    assert json.loads(cli("hits", "show", str(hit_id), "--json").stdout)["history"] == []
+    confirmed = cli("hits", "confirm", str(hit_id), "--by", "analyst-a", "--reason", "rows match the list")
+    assert confirmed.exit_code == 0, confirmed.stderr
+    history = json.loads(cli("hits", "show", str(hit_id), "--json").stdout)["history"]
+    assert [(e["actor"], e["action"], e["from"], e["to"], e["reason"]) for e in history] == [
+        ("analyst-a", "transition", "new", "confirmed", "rows match the list")]
+    table = cli("hits", "show", str(hit_id))
+    assert "history" in table.stdout and "analyst-a" in table.stdout and "confirmed" in table.stdout

@@ -1,4 +1,4 @@
-"""``tracker hits list|show``: what the scans found.
+"""``tracker hits list|show``: what the scans found (and, in ``show``, what analysts decided).
 
 Hits are shown as record ids, per-field similarity numbers and masked evidence ("M****** (7)":
 first character and length); the tracker has no plaintext to show and never shows any.
@@ -65,11 +65,15 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, hit_id: Annotated[int, typer.Argument(metavar="ID", help="Hit id.")],
          json_: JsonOption = False) -> None:
-    """Show one hit: document, score and, per record found, similarity numbers and masked evidence."""
+    """Show one hit: document, score, per record found its similarity numbers and masked
+    evidence, and the hit's audit history (triage decisions: who, when, why)."""
+    from tracker.workflow.audit import history_json
+
     with session_scope(state_of(ctx).engine()) as session:
         hit, leak, document = store.get_hit(session, hit_id)
+        events = history_json(session, "hit", hit.id or 0)
     if json_:
-        print_json(hit_json(hit, leak, document, detail=True))
+        print_json({**hit_json(hit, leak, document, detail=True), "history": events})
         return
     console = out()
     console.print(Text.assemble(
@@ -84,3 +88,8 @@ def show(ctx: typer.Context, hit_id: Annotated[int, typer.Argument(metavar="ID",
         table.add_row(str(record.get("id")), f"{record.get('score', 0):.2f}", str(record.get("part")),
                       str(record.get("line")), Text(_numbers(record.get("fields", {}))), Text(evidence))
     console.print(table)
+    if events:
+        table = Table("at", "actor", "action", "from", "to", "reason", title="history")
+        for e in events:
+            table.add_row(*(Text(str(e[k] or "-")[:19]) for k in ("at", "actor", "action", "from", "to", "reason")))
+        console.print(table)

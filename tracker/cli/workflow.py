@@ -26,7 +26,7 @@ from tracker.cli.state import JsonOption, err, out, print_json, state_of
 from tracker.config import default_config_path
 from tracker.db import session_scope
 from tracker.errors import NotFoundError, UsageError
-from tracker.workflow.audit import default_actor, history
+from tracker.workflow.audit import default_actor, history_json
 from tracker.workflow.cases import (
     approve_notice,
     case_of_location,
@@ -268,9 +268,7 @@ def cases_show(ctx: typer.Context, case_id: CaseId, json_: JsonOption = False) -
         data["checks"] = [{"at": _when(r.at), "http_status": r.http_status, "content_sha256": r.content_sha256 or None,
                            "outcome": r.outcome, "detail": r.detail} for r in session.exec(
             select(RemovalCheck).where(RemovalCheck.case_id == case.id).order_by(col(RemovalCheck.id)))]
-        data["history"] = [{"at": _when(e.at), "actor": e.actor, "action": e.action, "from": e.from_state or None,
-                            "to": e.to_state or None, "reason": e.reason or None}
-                           for e in history(session, "case", case.id or 0)]
+        data["history"] = history_json(session, "case", case.id or 0)
     if json_:
         print_json(data)
         return

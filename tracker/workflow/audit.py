@@ -62,6 +62,12 @@ def history(session: Session, object_type: str, object_id: int) -> list[AuditLog
     return list(session.exec(query))
 
 
+def history_json(session: Session, object_type: str, object_id: int) -> list[dict[str, str | None]]:
+    """The object's audit entries as ``show --json`` prints them, oldest first."""
+    return [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "from": e.from_state or None,
+             "to": e.to_state or None, "reason": e.reason or None} for e in history(session, object_type, object_id)]
+
+
 def _machine(obj: Hit | Case) -> tuple[StateMachine, str, str]:
     if isinstance(obj, Hit):
         return HIT_MACHINE, "status", "hit"
