@@ -703,18 +703,27 @@ static void end_run(Gate *g, Scan *s) {
 }
 
 /* Dates written with month names near each month-name atom of the unit (``text_dates``). */
-static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, Py_ssize_t end) {
-    /* atoms: (kind, value, digits) with kind 1 = number, 2 = month; on the heap, not static:
-     * a Python fallback can release the GIL to another thread's scan in the middle of this */
-    enum { MAXA = 4096 };
-    struct Atom { int kind, val, nd; const uint8_t *ptr; } *atoms = PyMem_Malloc(MAXA * sizeof(struct Atom));
-    if (!atoms) {
+typedef struct { int kind, val, nd; const uint8_t *ptr; } Atom; /* kind 1: number, 2: month name */
+
+static int atom_push(Atom **atoms, size_t *cap, int *na, int kind, int val, int nd, const uint8_t *ptr) {
+    if (vec_reserve((void **)atoms, cap, (size_t)*na + 1, sizeof(Atom), 256) < 0) {
         PyErr_NoMemory();
         return -1;
     }
+    (*atoms)[*na] = (Atom){kind, val, nd, ptr};
+    (*na)++;
+    return 0;
+}
+
+/* Dates written with month names in the unit buf[start:end] (what ``text_dates`` finds, and
+ * more): each month name with a day number near it and a year number near it. */
+static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, Py_ssize_t end) {
+    /* on the heap, not static: a Python fallback can release the GIL to another thread */
+    Atom *atoms = NULL;
+    size_t cap = 0;
     int na = 0, rc = 0;
     Py_ssize_t p = start;
-    while (p < end) {
+    while (p < end && rc == 0) {
         if (!TOKEN_CHAR[buf[p]]) {
             p++;
             continue;
@@ -723,50 +732,35 @@ static int month_dates(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t start, P
         int nonascii = 0;
         while (q < end && TOKEN_CHAR[buf[q]]) nonascii |= buf[q++] >= 0x80;
         const uint8_t *t = buf + p;
-        int n = (int)(q - p);
+        Py_ssize_t n = q - p;
         p = q;
-        if (n > MAX_TOKEN) continue;
-        if (nonascii) {
-            Entry *e = lookup(g, t, n, 1);
-            if (!e) {
+        if (nonascii && n <= MAX_TOKEN) { /* a month name with accents: the matcher's folding says */
+            Entry *e = lookup(g, t, (int)n, 1);
+            if (!e || (e->month && atom_push(&atoms, &cap, &na, 2, e->month, 0, t) < 0)) {
                 rc = -1;
                 break;
             }
-            if (na < MAXA) {
-                atoms[na].kind = e->month ? 2 : 0;
-                atoms[na].val = e->month;
-                atoms[na].nd = 0;
-                atoms[na].ptr = t;
-                na++;
-            }
-            continue;
         }
-        int i = 0;
-        while (i < n && na < MAXA) {
+        Py_ssize_t i = 0;
+        while (i < n) { /* the ASCII runs of digits and letters, in any token */
             uint8_t c = LOWER[t[i]];
-            int j = i;
+            Py_ssize_t j = i;
             if (is_digit(c)) {
                 while (j < n && is_digit(t[j])) j++;
-                atoms[na].kind = 1;
-                atoms[na].nd = j - i;
-                atoms[na].val = j - i <= 4 ? num(t + i, j - i) : -1;
-                atoms[na].ptr = t + i;
-                na++;
+                int nd = (int)(j - i);
+                rc = atom_push(&atoms, &cap, &na, 1, nd <= 4 ? num(t + i, nd) : -1, nd, t + i);
             } else if (is_alpha(c)) {
                 uint8_t low[16];
                 while (j < n && is_alpha(LOWER[t[j]])) {
                     if (j - i < 16) low[j - i] = LOWER[t[j]];
                     j++;
                 }
-                int m = (j - i <= 10) ? month_of(g, low, j - i) : 0;
-                atoms[na].kind = m ? 2 : 0;
-                atoms[na].val = m;
-                atoms[na].nd = 0;
-                atoms[na].ptr = t + i;
-                na++;
+                int m = (j - i <= 10) ? month_of(g, low, (int)(j - i)) : 0;
+                rc = atom_push(&atoms, &cap, &na, m ? 2 : 0, m, 0, t + i);
             } else {
                 j++;
             }
+            if (rc < 0) break;
             i = j;
         }
     }
