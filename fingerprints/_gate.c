@@ -1254,18 +1254,58 @@ static const char *PRE[] = {"pre", "textarea", "listing", "plaintext", "xmp", NU
 static const char *RAW_TEXT[] = {"textarea", "xmp", "plaintext", NULL};
 static const char *DROPPED[] = {"script", "style", "noscript", "template", "iframe", "noembed", "noframes", NULL};
 
-static int in_list(const char *name, const char **list) {
-    for (int i = 0; list[i]; i++)
-        if (strcmp(name, list[i]) == 0) return 1;
-    return 0;
+/* What the renderer needs to know of a tag name, looked up once per tag in a small table. */
+enum {
+    T_BLOCK = 1, T_PRE = 2, T_DROPPED = 4, T_RAW = 8, T_HEAD = 16, T_TR = 32, T_CELL = 64, T_TABLE = 128,
+    T_P = 256, T_BR = 512, T_HR = 1024, T_HEADING = 2048, T_PLAINTEXT = 4096, T_TEXTAREA = 8192,
+};
+typedef struct { char name[12]; int flags, block; } TagInfo;
+#define TAG_SLOTS 256
+static TagInfo TAGS[TAG_SLOTS];
+
+static unsigned tag_slot(const char *name) {
+    unsigned h = 2166136261u;
+    for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+    return h & (TAG_SLOTS - 1);
 }
 
-/* The position of a block tag in BLOCK (all headings count as "h1"), or -1. */
-static int block_index(const char *name) {
-    if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]) name = "h1";
-    for (int i = 0; BLOCK[i]; i++)
-        if (strcmp(name, BLOCK[i]) == 0) return i;
-    return -1;
+static TagInfo *tag_entry(const char *name, int create) {
+    for (unsigned j = tag_slot(name);; j = (j + 1) & (TAG_SLOTS - 1)) {
+        if (!TAGS[j].name[0]) {
+            if (!create) return NULL;
+            snprintf(TAGS[j].name, sizeof TAGS[j].name, "%s", name);
+            TAGS[j].block = -1;
+            return &TAGS[j];
+        }
+        if (strcmp(TAGS[j].name, name) == 0) return &TAGS[j];
+    }
+}
+
+static void init_tags(void) {
+    for (int i = 0; BLOCK[i]; i++) {
+        TagInfo *t = tag_entry(BLOCK[i], 1);
+        t->flags |= T_BLOCK;
+        t->block = i;
+    }
+    const char *heads[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
+    for (int i = 0; i < 6; i++) { /* all headings count as one: a heading in a heading closes it */
+        TagInfo *t = tag_entry(heads[i], 1);
+        t->flags |= T_HEADING;
+        t->block = tag_entry("h1", 0)->block;
+    }
+    for (int i = 0; PRE[i]; i++) tag_entry(PRE[i], 1)->flags |= T_PRE;
+    for (int i = 0; DROPPED[i]; i++) tag_entry(DROPPED[i], 1)->flags |= T_DROPPED;
+    for (int i = 0; RAW_TEXT[i]; i++) tag_entry(RAW_TEXT[i], 1)->flags |= T_RAW;
+    tag_entry("plaintext", 1)->flags |= T_PLAINTEXT;
+    tag_entry("textarea", 1)->flags |= T_TEXTAREA;
+    tag_entry("head", 1)->flags |= T_HEAD;
+    tag_entry("tr", 1)->flags |= T_TR;
+    tag_entry("td", 1)->flags |= T_CELL;
+    tag_entry("th", 1)->flags |= T_CELL;
+    tag_entry("table", 1)->flags |= T_TABLE;
+    tag_entry("p", 1)->flags |= T_P;
+    tag_entry("br", 1)->flags |= T_BR;
+    tag_entry("hr", 1)->flags |= T_HR;
 }
 
 typedef struct {
@@ -1441,22 +1481,24 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                 Py_ssize_t tag_end = k;
                 i = k < n ? k + 1 : n;
                 Py_ssize_t close;
-                if (!closing && in_list(name, DROPPED)) {
+                const TagInfo *known = tag_entry(name, 0);
+                int tf = known ? known->flags : 0, block = known ? known->block : -1;
+                if (!closing && (tf & T_DROPPED)) {
                     i = skip_to_close(s, i, n, name, &close);
                     continue;
                 }
-                if (!closing && in_list(name, RAW_TEXT)) { /* text up to its closing tag, no tags in it */
-                    int plaintext = strcmp(name, "plaintext") == 0;
+                if (!closing && (tf & T_RAW)) { /* text up to its closing tag, no tags in it */
+                    int plaintext = tf & T_PLAINTEXT;
                     Py_ssize_t after = plaintext ? n : skip_to_close(s, i, n, name, &close);
                     if (plaintext) close = n;
                     if ((in_tr ? bytes_put(&l.out, " ", 1) : line_break(&l)) < 0 ||
-                        raw_text(&l, s, i, close, strcmp(name, "textarea") == 0, in_tr) < 0 ||
+                        raw_text(&l, s, i, close, tf & T_TEXTAREA, in_tr) < 0 ||
                         (in_tr ? bytes_put(&l.out, " ", 1) : line_break(&l)) < 0)
                         goto oom;
                     i = after;
                     continue;
                 }
-                if (!closing && strcmp(name, "head") == 0) {
+                if (!closing && (tf & T_HEAD)) {
                     Py_ssize_t a = skip_to_close(s, i, n, "head", &close);
                     Py_ssize_t b = i;
                     while (b < n) { /* a head left open ends at the body */
@@ -1481,23 +1523,21 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                 }
                 /* The parser ignores a row, cell or table end tag outside a table, and an end tag
                  * of a block that is not open; such stray tags end no line here either. */
-                int block = block_index(name);
-                if (closing && block >= 0 && strcmp(name, "p") != 0 && strcmp(name, "br") != 0) {
+                if (closing && block >= 0 && !(tf & (T_P | T_BR))) {
                     if (!open_blocks[block]) continue;
                     open_blocks[block]--;
-                } else if (!closing && block >= 0 && strcmp(name, "br") != 0 && strcmp(name, "hr") != 0) {
-                    if (!(name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && open_blocks[block]))
+                } else if (!closing && block >= 0 && !(tf & (T_BR | T_HR))) {
+                    if (!((tf & T_HEADING) && open_blocks[block]))
                         open_blocks[block]++; /* a heading in a heading closes the first */
-                } else if (closing && block >= 0 && strcmp(name, "p") == 0 && open_blocks[block]) {
+                } else if (closing && (tf & T_P) && open_blocks[block]) {
                     open_blocks[block]--;
                 }
-                if (!tables && (strcmp(name, "tr") == 0 || strcmp(name, "td") == 0 || strcmp(name, "th") == 0))
-                    continue;
-                if (strcmp(name, "table") == 0) {
+                if (!tables && (tf & (T_TR | T_CELL))) continue;
+                if (tf & T_TABLE) {
                     if (closing && !tables) continue;
                     tables += closing ? -1 : 1;
                 }
-                if (strcmp(name, "tr") == 0) {
+                if (tf & T_TR) {
                     if (closing && !in_tr) continue;
                     if (line_break(&l) < 0) goto oom;
                     in_tr = !closing;
@@ -1506,21 +1546,21 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                         if (bytes_put(&l.out, "\x1e", 1) < 0) goto oom;
                         marker = (Py_ssize_t)l.out.n - 1;
                     }
-                } else if (strcmp(name, "table") == 0) {
+                } else if (tf & T_TABLE) {
                     if (marker >= 0 && (size_t)marker >= l.line_start) l.out.v[marker] = ' ';
                     marker = -1;
                     if (line_break(&l) < 0) goto oom;
                     in_tr = 0;
-                } else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
+                } else if (tf & T_CELL) {
                     if (bytes_put(&l.out, " ", 1) < 0) goto oom;
-                } else if (in_list(name, BLOCK)) {
+                } else if (tf & T_BLOCK) {
                     if (in_tr) {
                         if (bytes_put(&l.out, " ", 1) < 0) goto oom;
                     } else if (line_break(&l) < 0) {
                         goto oom;
                     }
                 }
-                if (!closing && (in_list(name, PRE) || styled_pre) && pre < 32) {
+                if (!closing && ((tf & T_PRE) || styled_pre) && pre < 32) {
                     snprintf(pre_names[pre], sizeof pre_names[pre], "%s", name);
                     pre++;
                 } else if (closing && pre && strcmp(pre_names[pre - 1], name) == 0) {
@@ -1649,6 +1689,7 @@ static struct PyModuleDef gate_module = {PyModuleDef_HEAD_INIT, "fingerprints._g
 
 PyMODINIT_FUNC PyInit__gate(void) {
     init_tables();
+    init_tags();
     if (PyType_Ready(&GateType) < 0) return NULL;
     PyObject *m = PyModule_Create(&gate_module);
     if (!m) return NULL;
