@@ -7,8 +7,10 @@ raw text instead: the same keyed fingerprints (BLAKE2b, same key and domains) of
 tokens, the same posting keys (a leaked ID; a leak name token with a leak birth date on a line
 or on a neighbouring one), over units of text that each contain whole lines of what the
 extractor would produce. Where it finds nothing, the matcher could not have found a candidate
-either; where it finds something, it returns the byte ranges around those lines (two lines
-either side, so that wrapped rows keep their neighbours) for the matcher to verify.
+either; where it finds something, it returns the byte ranges around those lines (the nearest
+line with words on either side, so that wrapped rows keep their neighbours) for the matcher to
+verify. On lines that are exactly one of the matcher's lines it also applies the matcher's
+conflict rule (an ID-shaped number that is not leaked asks for two exact name columns).
 
 It is exact in the direction that matters: a document the gate passes over would have been
 clean. The tests check that on generated corpora, document by document.

@@ -3,7 +3,7 @@
 Most scanned documents hold no leaked record. For text, CSV, HTML and JSON, the gate
 (``fingerprints.gate``) reads the raw bytes (HTML through a C renderer that lays the page out
 in the extractor's lines) and names the few lines that could hold a record; only those lines,
-with two neighbours either side, go to the matcher. If the matcher finds no record there, the
+with their neighbours, go to the matcher. If the matcher finds no record there, the
 full document could not give one either, and it is clean without being parsed. Anything the
 gate cannot read exactly as the extractor would (binary formats, archives, other encodings
 than UTF-8, XML, text that looks binary) takes the full path, as does every document the
