@@ -24,8 +24,8 @@ from html.entities import html5
 
 import numpy as np
 
-from .index import LeakIndex
-from .keyed import Keyer, mix
+from .index import LeakIndex, repeated_name_keys
+from .keyed import Keyer
 from .normalize import MONTHS, fold
 from .roles import Role
 from .tokens import F_EU, F_US, TokenTable
@@ -79,37 +79,6 @@ def _sorted(values: np.ndarray) -> np.ndarray:
     return arr if len(arr) < 2 or bool(np.all(arr[1:] >= arr[:-1])) else np.sort(arr)
 
 
-def repeated_name_keys(index: LeakIndex) -> np.ndarray:
-    """Posting keys (name token x birth date) of records that hold one name token in two name
-    entries ("ABDULLAH ABDULLAH"): on its own, such a token counts as two exact name columns.
-
-    New indexes keep them (``LeakIndex.repeat_key``); for older ones they are derived here.
-    """
-    if index.repeat_key is not None:
-        return _sorted(index.repeat_key)
-    roles = index.roles()
-    is_name = np.array([r.is_name for r in roles], dtype=bool)
-    is_dob = np.array([r is Role.DOB for r in roles], dtype=bool)
-    cols = index.entry_col.astype(np.int64)
-    where = np.flatnonzero(is_name[cols])
-    n_rec = np.searchsorted(index.entry_off, where, side="right") - 1
-    n_hash = index.entry_hash[where]
-    order = np.lexsort((n_hash, n_rec))
-    n_rec, n_hash = n_rec[order], n_hash[order]
-    twice = (n_rec[1:] == n_rec[:-1]) & (n_hash[1:] == n_hash[:-1])
-    keys: set[int] = set()
-    if twice.any():
-        dob_where = np.flatnonzero(is_dob[cols])
-        dob_rec = np.searchsorted(index.entry_off, dob_where, side="right") - 1
-        wanted = np.isin(dob_rec, n_rec[1:][twice])
-        dob_of: dict[int, list[int]] = {}
-        for r, h in zip(dob_rec[wanted].tolist(), index.entry_hash[dob_where[wanted]].tolist()):
-            dob_of.setdefault(r, []).append(h)
-        for r, nh in zip(n_rec[1:][twice].tolist(), n_hash[1:][twice].tolist()):
-            keys.update(mix(nh, dh) for dh in dob_of.get(r, ()))
-    return np.array(sorted(keys), dtype=np.uint64)
-
-
 class DocumentGate:
     """One leak's compiled gate. Keep one per process: it caches every token it classifies."""
 
@@ -119,7 +88,8 @@ class DocumentGate:
         self._table = table
         self._lock = threading.Lock()
         self._arrays = [_sorted(a) for a in (index.name_vocab, index.id_vocab, index.dob_vocab, index.post_key)]
-        self._arrays.append(repeated_name_keys(index))
+        repeated = index.repeat_key if index.repeat_key is not None else repeated_name_keys(index)
+        self._arrays.append(_sorted(repeated))
         roles = index.roles()
         lo, hi = table.dob_years
         self._gate = _gate.Gate(

@@ -249,7 +249,6 @@ def build_index(
     weak_first: set[int] = set()
     weak_words = 1
     namecol_all = array("Q")
-    repeat_key: set[int] = set()
     dob_ordinals = array("i")
     other_years: set[int] = set()
     minhash = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
@@ -339,9 +338,6 @@ def build_index(
             post_key.append(posting_key_id(idh))
             post_rec.append(pos)
         unique_names = set(names)
-        if len(unique_names) < len(names):  # "ABDULLAH ABDULLAH": one token, two name entries
-            twice = {nh for nh in unique_names if names.count(nh) > 1}
-            repeat_key.update(posting_key_name_dob(nh, dh) for nh in twice for dh in dobs)
         for dh in dobs:
             post_key.append(posting_key_dob(dh))
             post_rec.append(pos)
@@ -376,7 +372,7 @@ def build_index(
     id_len = sorted(id_lengths.elements()) if len(id_lengths) < 64 else []
     id_median = id_len[len(id_len) // 2] if id_len else (max(id_lengths, key=id_lengths.get) if id_lengths else 9)
 
-    return LeakIndex(
+    index = LeakIndex(
         columns=columns,
         key_id=keyer.key_id,
         record_ids=np.asarray(record_ids, dtype=np.int64),
@@ -399,7 +395,6 @@ def build_index(
         namecol_vocab=namecol_vocab,
         namecol_count=namecol_count,
         minhash=minhash,
-        repeat_key=np.asarray(sorted(repeat_key), dtype=np.uint64),
         dob_span_days=span,
         meta={
             "dob_years": dob_years,
@@ -411,7 +406,38 @@ def build_index(
             "weak_words": min(weak_words, 12),
         },
     )
+    index.repeat_key = repeated_name_keys(index)
+    return index
+
+
+def repeated_name_keys(index: LeakIndex) -> np.ndarray:
+    """Posting keys (name token x birth date) of records that hold one name token in two name
+    entries ("ABDULLAH ABDULLAH"): the matcher counts such a token as two exact name columns.
+
+    Kept in the index as ``repeat_key``; indexes written before that derive it at load.
+    """
+    roles = index.roles()
+    is_name = np.array([r.is_name for r in roles], dtype=bool)
+    is_dob = np.array([r is Role.DOB for r in roles], dtype=bool)
+    cols = index.entry_col.astype(np.int64)
+    where = np.flatnonzero(is_name[cols])
+    n_rec = np.searchsorted(index.entry_off, where, side="right") - 1
+    n_hash = index.entry_hash[where]
+    order = np.lexsort((n_hash, n_rec))
+    n_rec, n_hash = n_rec[order], n_hash[order]
+    twice = (n_rec[1:] == n_rec[:-1]) & (n_hash[1:] == n_hash[:-1])
+    keys: set[int] = set()
+    if twice.any():
+        dob_where = np.flatnonzero(is_dob[cols])
+        dob_rec = np.searchsorted(index.entry_off, dob_where, side="right") - 1
+        wanted = np.isin(dob_rec, n_rec[1:][twice])
+        dob_of: dict[int, list[int]] = {}
+        for r, h in zip(dob_rec[wanted].tolist(), index.entry_hash[dob_where[wanted]].tolist()):
+            dob_of.setdefault(r, []).append(h)
+        for r, nh in zip(n_rec[1:][twice].tolist(), n_hash[1:][twice].tolist()):
+            keys.update(posting_key_name_dob(nh, dh) for dh in dob_of.get(r, ()))
+    return np.array(sorted(keys), dtype=np.uint64)
 
 
 __all__ = ["LeakIndex", "build_index", "bigrams", "minhash_of", "name_column_key", "posting_key_dob", "posting_key_id",
-           "posting_key_name_dob", "weak_key"]
+           "posting_key_name_dob", "repeated_name_keys", "weak_key"]

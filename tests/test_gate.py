@@ -305,7 +305,7 @@ def test_one_token_in_two_name_columns_counts_twice_as_the_matcher_counts_it(
         engine: Engine, settings_: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
     """On a line with an ID-shaped number of someone else, the matcher wants two exact name
     columns; a record whose two names are one token gets them from one word, and so does the gate."""
-    from fingerprints.gate import repeated_name_keys
+    from fingerprints.index import repeated_name_keys
 
     people = _leak_with_repeated_names(tmp_path / "repeated.csv", synthetic_leak)
     gated, full = _scanners(engine, settings_, tmp_path / "repeated.csv")
