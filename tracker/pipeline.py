@@ -141,6 +141,8 @@ class Scanner:
                 raise ConfigError(f"leak {leak.name!r}: {exc}") from exc
             compiled = DocumentGate(index, keyer, matcher.tokens) if use_gate and gate_available() else None
             self.leaks.append(LoadedLeak(leak.id or 0, leak.name, matcher, compiled))
+        #: Whether every leak has its compiled gate (else each document is extracted and matched).
+        self._gated = bool(self.leaks) and all(leak.gate is not None for leak in self.leaks)
         #: Documents found clean by the gate alone, without extraction (for logs and benchmarks).
         self.gated_clean = 0
 
@@ -208,7 +210,7 @@ class Scanner:
 
     def _gated_clean(self, source: str, data: bytes, content_type: str | None, name: str | None) -> bool:
         """Whether the compiled gate alone shows that no leak's record is in ``data``."""
-        if not self.leaks or any(leak.gate is None for leak in self.leaks):
+        if not self._gated:
             return False
         try:
             view = text_view(data, name or source, content_type, self.limits)

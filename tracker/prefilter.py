@@ -15,6 +15,7 @@ import codecs
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from fingerprints import gate
@@ -49,25 +50,32 @@ class TextView:
     text: bytes          # what the gate scans (rendered HTML, or ``body``)
     declared: str | None
 
-    def excerpt(self, start: int, end: int) -> str:
-        """The lines ``text[start:end]`` as the extractor would give them."""
-        piece = self.text[start:end].decode("utf-8", "replace")
+    def excerpts(self, ranges: Sequence[tuple[int, int]]) -> str:
+        """The lines of ``text`` in ``ranges`` as the extractor would give them, kept apart."""
+        return _GAP.join(self._lines(self.text[start:end].decode("utf-8", "replace")) for start, end in ranges)
+
+    def _lines(self, piece: str) -> str:
         if self.kind == "html":
             return piece
-        delimiter = self._delimiter()
-        if delimiter is not None:
+        if self.delimiter is not None:
             try:
-                return rows_text(piece, delimiter)
+                return rows_text(piece, self.delimiter)
             except csv.Error:
                 pass
         return normalize_newlines(piece)
 
-    def _delimiter(self) -> str | None:
+    @cached_property
+    def delimiter(self) -> str | None:
         """The CSV delimiter the extractor would use for the whole document, if it reads it as CSV."""
         whole = self.body.decode("utf-8")
         if self.declared is None and find_delimiter(whole, strict=True) is None:
             return None
         return find_delimiter(whole)
+
+    @cached_property
+    def json_decoded(self) -> bytes:
+        """JSON text with its string escapes decoded (the words its reader sees)."""
+        return gate.render_json(self.text)
 
 
 def text_view(data: bytes, name: str, content_type: str | None, limits: Limits | None) -> TextView | None:
@@ -115,7 +123,7 @@ def certainly_clean(view: TextView, leaks: Sequence[GatedLeak]) -> bool:
             return False
         if view.kind == "json":  # the escapes decoded or not: whichever the reader will see
             if (leak.gate.scan(view.text, gate.WHOLE) is not None
-                    or leak.gate.scan(gate.render_json(view.text), gate.WHOLE) is not None):
+                    or leak.gate.scan(view.json_decoded, gate.WHOLE) is not None):
                 return False
             continue
         found = leak.gate.scan(view.text, gate.LINES if view.kind == "html" else gate.CSV_LINES)
@@ -123,7 +131,6 @@ def certainly_clean(view: TextView, leaks: Sequence[GatedLeak]) -> bool:
             continue
         if found.gave_up or sum(end - start for start, end in found.ranges) > _MOSTLY * len(view.text):
             return False  # the matcher would read most of it twice: read it once, in full
-        excerpts = _GAP.join(view.excerpt(start, end) for start, end in found.ranges)
-        if leak.matcher.match_parts([excerpts], order=found.order).records:
+        if leak.matcher.match_parts([view.excerpts(found.ranges)], order=found.order).records:
             return False
     return True

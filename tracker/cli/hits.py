@@ -15,6 +15,7 @@ from tracker import store
 from tracker.cli.state import JsonOption, out, print_json, state_of
 from tracker.db import session_scope
 from tracker.models import Document, Hit, Leak
+from tracker.workflow.audit import history_json
 
 app = typer.Typer(help="List and inspect hits (leaked records found in documents).", no_args_is_help=True)
 
@@ -67,8 +68,6 @@ def show(ctx: typer.Context, hit_id: Annotated[int, typer.Argument(metavar="ID",
          json_: JsonOption = False) -> None:
     """Show one hit: document, score, per record found its similarity numbers and masked
     evidence, and the hit's audit history (triage decisions: who, when, why)."""
-    from tracker.workflow.audit import history_json
-
     with session_scope(state_of(ctx).engine()) as session:
         hit, leak, document = store.get_hit(session, hit_id)
         events = history_json(session, "hit", hit.id or 0)
