@@ -217,7 +217,6 @@ typedef struct {
     int have_buffers, have_repeat, has_id_role;
     int id_len_min, id_len_max, dob_lo, dob_hi, date_lo, date_hi;
     PyObject *fallback;
-    PyObject *months;      /* dict str -> int */
     struct { uint8_t len, month; char name[10]; } month_table[MONTH_SLOTS];
     uint64_t seed;
     Entry *table;
@@ -813,14 +812,21 @@ static int two_names_hit(Gate *g, Scan *s) {
     return 0;
 }
 
+/* The next unit starts with nothing of its own. */
+static void next_unit(Gate *g, Scan *s) {
+    s->names.n = s->dobs.n = 0;
+    s->has_month = s->hit = s->merged = s->exact = 0;
+    s->ntok = s->has_date = s->has_idcert = s->has_number = 0;
+    g->unit_id++;
+}
+
 static int end_unit(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t end) {
     end_run(g, s);
     Py_ssize_t u = (Py_ssize_t)s->starts.n - 1;
     int filled = s->ntok > 0;
     if (bytes_put(&s->filled, filled ? "\1" : "\0", 1) < 0) return -1;
     if (!filled) { /* blank lines neither hold records nor separate neighbours */
-        s->has_month = s->hit = s->merged = s->exact = 0;
-        g->unit_id++;
+        next_unit(g, s);
         return 0;
     }
     if (s->has_month && s->has_number && !s->hit && month_dates(g, s, buf, s->starts.v[s->starts.n - 1], end) < 0) return -1;
@@ -851,17 +857,13 @@ static int end_unit(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t end) {
     U64Vec t = s->pnames;
     s->pnames = s->names;
     s->names = t;
-    s->names.n = 0;
     t = s->pdobs;
     s->pdobs = s->dobs;
     s->dobs = t;
-    s->dobs.n = 0;
     s->prev_index = u;
     s->prev_exact = exact;
     s->prev_has_date = s->has_date;
-    s->has_month = s->hit = s->merged = s->exact = 0;
-    s->ntok = s->has_date = s->has_idcert = s->has_number = 0;
-    g->unit_id++;
+    next_unit(g, s);
     return 0;
 }
 
@@ -1130,8 +1132,6 @@ static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
     g->date_lo = lo2;
     g->date_hi = hi2;
     if (fill_month_table(g, months) < 0) return -1;
-    Py_INCREF(months);
-    Py_XSETREF(g->months, months);
     Py_INCREF(fallback);
     Py_XSETREF(g->fallback, fallback);
     g->seed = seed ? (uint64_t)seed : 0x2545F4914F6CDD1DULL;
@@ -1158,7 +1158,6 @@ static void Gate_dealloc(Gate *g) {
         PyBuffer_Release(&g->dob_vocab);
         PyBuffer_Release(&g->post_key);
     }
-    Py_XDECREF(g->months);
     Py_XDECREF(g->fallback);
     PyMem_Free(g->table);
     PyMem_Free(g->arena.v);
