@@ -1257,8 +1257,9 @@ static const char *DROPPED[] = {"script", "style", "noscript", "template", "ifra
 enum {
     T_BLOCK = 1, T_PRE = 2, T_DROPPED = 4, T_RAW = 8, T_HEAD = 16, T_TR = 32, T_CELL = 64, T_TABLE = 128,
     T_P = 256, T_BR = 512, T_HR = 1024, T_HEADING = 2048, T_PLAINTEXT = 4096, T_TEXTAREA = 8192,
+    T_VOID = 1 << 14, T_SCOPE = 1 << 15, T_TABLE_PART = 1 << 16, T_ROOT = 1 << 17,
 };
-typedef struct { char name[12]; int flags, block; } TagInfo;
+typedef struct { char name[12]; int flags; } TagInfo;
 #define TAG_SLOTS 256
 static TagInfo TAGS[TAG_SLOTS];
 
@@ -1273,7 +1274,6 @@ static TagInfo *tag_entry(const char *name, int create) {
         if (!TAGS[j].name[0]) {
             if (!create) return NULL;
             snprintf(TAGS[j].name, sizeof TAGS[j].name, "%s", name);
-            TAGS[j].block = -1;
             return &TAGS[j];
         }
         if (strcmp(TAGS[j].name, name) == 0) return &TAGS[j];
@@ -1281,17 +1281,9 @@ static TagInfo *tag_entry(const char *name, int create) {
 }
 
 static void init_tags(void) {
-    for (int i = 0; BLOCK[i]; i++) {
-        TagInfo *t = tag_entry(BLOCK[i], 1);
-        t->flags |= T_BLOCK;
-        t->block = i;
-    }
+    for (int i = 0; BLOCK[i]; i++) tag_entry(BLOCK[i], 1)->flags |= T_BLOCK;
     const char *heads[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
-    for (int i = 0; i < 6; i++) { /* all headings count as one: a heading in a heading closes it */
-        TagInfo *t = tag_entry(heads[i], 1);
-        t->flags |= T_HEADING;
-        t->block = tag_entry("h1", 0)->block;
-    }
+    for (int i = 0; i < 6; i++) tag_entry(heads[i], 1)->flags |= T_HEADING;
     for (int i = 0; PRE[i]; i++) tag_entry(PRE[i], 1)->flags |= T_PRE;
     for (int i = 0; DROPPED[i]; i++) tag_entry(DROPPED[i], 1)->flags |= T_DROPPED;
     for (int i = 0; RAW_TEXT[i]; i++) tag_entry(RAW_TEXT[i], 1)->flags |= T_RAW;
@@ -1305,6 +1297,15 @@ static void init_tags(void) {
     tag_entry("p", 1)->flags |= T_P;
     tag_entry("br", 1)->flags |= T_BR;
     tag_entry("hr", 1)->flags |= T_HR;
+    const char *voids[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link",
+                           "meta", "param", "source", "track", "wbr"};
+    for (size_t i = 0; i < sizeof voids / sizeof *voids; i++) tag_entry(voids[i], 1)->flags |= T_VOID;
+    const char *scopes[] = {"table", "td", "th", "caption", "button", "object", "marquee", "applet"};
+    for (size_t i = 0; i < sizeof scopes / sizeof *scopes; i++) tag_entry(scopes[i], 1)->flags |= T_SCOPE;
+    const char *parts[] = {"tr", "td", "th", "caption", "tbody", "thead", "tfoot"};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) tag_entry(parts[i], 1)->flags |= T_TABLE_PART;
+    tag_entry("html", 1)->flags |= T_ROOT;
+    tag_entry("template", 1)->flags |= T_ROOT;
 }
 
 typedef struct {
@@ -1328,6 +1329,66 @@ static int put_text(Lines *l, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ') l->line_content = 1;
     return bytes_put(&l->out, s, n);
+}
+
+/* The elements open at a point of the page, as far as line ends depend on them: an end tag
+ * of an element that is not open (in scope) is ignored by the HTML parser, a block start closes
+ * an open <p>, a heading started right in a heading closes that one, an end tag of any heading
+ * closes the open one. Elements deeper than MAX_OPEN levels are not followed. */
+#define MAX_OPEN 512
+typedef struct {
+    char names[MAX_OPEN][12];
+    uint32_t hash[MAX_OPEN];  /* of the name: compared before the name */
+    int flags[MAX_OPEN];      /* the tag's T_* flags */
+    uint8_t pre[MAX_OPEN];    /* the element keeps its newlines (<pre>, white-space: pre) */
+    int n, npre;              /* open elements, and how many of them keep newlines */
+} OpenElements;
+
+static uint32_t name_hash(const char *name) {
+    uint32_t h = 2166136261u;
+    for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+    return h;
+}
+
+static void close_to(OpenElements *o, int at) {
+    while (o->n > at) o->npre -= o->pre[--o->n];
+}
+
+/* The innermost open element named ``name`` (any heading for a heading) up to where the parser
+ * stops looking: the document or a template always, the table for table parts, the table or a
+ * cell (and the like, T_SCOPE) for everything else. -1 when there is none. */
+static int open_in_scope(const OpenElements *o, const char *name, int tf) {
+    uint32_t h = name_hash(name);
+    for (int i = o->n - 1; i >= 0; i--) {
+        int ef = o->flags[i];
+        if ((tf & T_HEADING) ? (ef & T_HEADING) : (o->hash[i] == h && strcmp(o->names[i], name) == 0)) return i;
+        if (ef & T_ROOT) return -1;
+        if (!(tf & T_TABLE) && ((ef & T_TABLE) || (!(tf & T_TABLE_PART) && (ef & T_SCOPE)))) return -1;
+    }
+    return -1;
+}
+
+/* Follow one tag (``pre``: a start tag whose element keeps its newlines); returns 0 for an end
+ * tag the parser ignores (nothing open to close). */
+static int follow_tree(OpenElements *o, const char *name, int tf, int closing, int pre) {
+    if (closing) {
+        int at = (tf & T_BR) ? -1 : open_in_scope(o, name, tf);
+        if (at >= 0) close_to(o, at);
+        return at >= 0 || (tf & (T_P | T_BR)); /* "</p>" and "</br>" make an element of their own */
+    }
+    if ((tf & T_BLOCK) && !(tf & T_BR)) { /* a block start closes an open paragraph */
+        int p = open_in_scope(o, "p", T_P);
+        if (p >= 0) close_to(o, p);
+    }
+    if ((tf & T_HEADING) && o->n && (o->flags[o->n - 1] & T_HEADING)) close_to(o, o->n - 1);
+    if (!(tf & T_VOID) && o->n < MAX_OPEN) { /* deeper than that: not followed */
+        snprintf(o->names[o->n], sizeof o->names[0], "%s", name);
+        o->hash[o->n] = name_hash(o->names[o->n]);
+        o->flags[o->n] = tf;
+        o->pre[o->n++] = (uint8_t)pre;
+        o->npre += pre;
+    }
+    return 1;
 }
 
 static PyObject *entity_value(const uint8_t *name, Py_ssize_t len) {
@@ -1430,10 +1491,10 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
     Py_ssize_t n = data.len, i = 0;
     Lines l;
     memset(&l, 0, sizeof l);
-    int in_tr = 0, pre = 0, tables = 0;
-    int open_blocks[64] = {0}; /* per block tag (headings share one): how many are open */
+    int in_tr = 0, tables = 0;
+    OpenElements open;
+    open.n = open.npre = 0;
     Py_ssize_t marker = -1; /* where the current row's "exactly one line" mark is, if any */
-    char pre_names[32][12];
     PyObject *result = NULL;
     if (bytes_reserve(&l.out, (size_t)n + 16) < 0) goto oom;
     while (i < n) {
@@ -1481,7 +1542,7 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                 i = k < n ? k + 1 : n;
                 Py_ssize_t close;
                 const TagInfo *known = tag_entry(name, 0);
-                int tf = known ? known->flags : 0, block = known ? known->block : -1;
+                int tf = known ? known->flags : 0;
                 if (!closing && (tf & T_DROPPED)) {
                     i = skip_to_close(s, i, n, name, &close);
                     continue;
@@ -1511,7 +1572,7 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                     continue;
                 }
                 int styled_pre = 0;
-                if (!closing && pre < 32) {
+                if (!closing) {
                     /* white-space: pre, pre-wrap, pre-line in a style attribute */
                     for (Py_ssize_t a = tag_start; a + 5 < tag_end; a++)
                         if (ci_starts(s + a, tag_end - a, "style")) {
@@ -1522,15 +1583,8 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                 }
                 /* The parser ignores a row, cell or table end tag outside a table, and an end tag
                  * of a block that is not open; such stray tags end no line here either. */
-                if (closing && block >= 0 && !(tf & (T_P | T_BR))) {
-                    if (!open_blocks[block]) continue;
-                    open_blocks[block]--;
-                } else if (!closing && block >= 0 && !(tf & (T_BR | T_HR))) {
-                    if (!((tf & T_HEADING) && open_blocks[block]))
-                        open_blocks[block]++; /* a heading in a heading closes the first */
-                } else if (closing && (tf & T_P) && open_blocks[block]) {
-                    open_blocks[block]--;
-                }
+                if (!follow_tree(&open, name, tf, closing, (tf & T_PRE) || styled_pre) && (tf & T_BLOCK))
+                    continue; /* an end tag the parser ignores */
                 if (!tables && (tf & (T_TR | T_CELL))) continue;
                 if (tf & T_TABLE) {
                     if (closing && !tables) continue;
@@ -1559,12 +1613,6 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                         goto oom;
                     }
                 }
-                if (!closing && ((tf & T_PRE) || styled_pre) && pre < 32) {
-                    snprintf(pre_names[pre], sizeof pre_names[pre], "%s", name);
-                    pre++;
-                } else if (closing && pre && strcmp(pre_names[pre - 1], name) == 0) {
-                    pre--;
-                }
                 continue;
             }
         }
@@ -1577,9 +1625,9 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
             }
         }
         if (c == '\n' || c == '\r' || c == '\t' || c == '\f') {
-            if (pre && !in_tr && c == '\n') {
+            if (open.npre && !in_tr && c == '\n') {
                 if (line_break(&l) < 0) goto oom;
-            } else if (!(pre && c == '\r' && i + 1 < n && s[i + 1] == '\n')) {
+            } else if (!(open.npre && c == '\r' && i + 1 < n && s[i + 1] == '\n')) {
                 if (bytes_put(&l.out, " ", 1) < 0) goto oom;
             }
             i++;
