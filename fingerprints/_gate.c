@@ -1491,7 +1491,7 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
     Py_ssize_t n = data.len, i = 0;
     Lines l;
     memset(&l, 0, sizeof l);
-    int in_tr = 0, tables = 0;
+    int in_tr = 0;
     OpenElements open;
     open.n = open.npre = 0;
     Py_ssize_t marker = -1; /* where the current row's "exactly one line" mark is, if any */
@@ -1583,13 +1583,10 @@ static PyObject *render_html(PyObject *self, PyObject *args) {
                 }
                 /* The parser ignores a row, cell or table end tag outside a table, and an end tag
                  * of a block that is not open; such stray tags end no line here either. */
+                if ((tf & T_TABLE_PART) && open_in_scope(&open, "table", T_TABLE) < 0)
+                    continue; /* a row, cell or caption tag outside a table */
                 if (!follow_tree(&open, name, tf, closing, (tf & T_PRE) || styled_pre) && (tf & T_BLOCK))
                     continue; /* an end tag the parser ignores */
-                if (!tables && (tf & (T_TR | T_CELL))) continue;
-                if (tf & T_TABLE) {
-                    if (closing && !tables) continue;
-                    tables += closing ? -1 : 1;
-                }
                 if (tf & T_TR) {
                     if (closing && !in_tr) continue;
                     if (line_break(&l) < 0) goto oom;
