@@ -1,6 +1,8 @@
 """The compiled gate: same fingerprints as the Python side, same verdicts as the full path."""
 from __future__ import annotations
 
+import csv
+import dataclasses
 import html
 import json
 import random
@@ -25,6 +27,15 @@ from tracker.synth import CorpusStyle, generate_corpus
 
 KEY = bytes(range(32))
 needs_gate = pytest.mark.skipif(not gate.available(), reason="the compiled gate is not built")
+
+
+def _empty_gate(key: bytes = KEY, months: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
+    """A compiled gate with an empty vocabulary: nothing can match it."""
+    from fingerprints.gate import _gate
+
+    return _gate.Gate(key=key, name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months=months or {},
+                      id_len=(4, 12), dob_years=(1900, 2020), date_years=(0, -1),
+                      fallback=lambda tok: ((), False, (), 0, 0), repeat_key=b"", has_id_role=True)
 
 
 def test_the_compiled_gate_is_built_where_a_compiler_is() -> None:
@@ -66,12 +77,7 @@ def _tokens(text: str) -> list[bytes]:
 @given(domain=st.sampled_from(["name", "id", "dob"]), value=st.text(min_size=1, max_size=300))
 def test_the_c_fingerprint_is_the_keyers(domain: str, value: str) -> None:
     """BLAKE2b in C (key block, personalisation, several message blocks) gives Keyer.h64's values."""
-    from fingerprints.gate import _gate
-
-    compiled = _gate.Gate(key=KEY, name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={},
-                          id_len=(4, 12), dob_years=(1900, 2020), date_years=(0, -1), fallback=lambda tok: None, repeat_key=b"",
-                          has_id_role=True)
-    assert compiled.h64(domain, value.encode("utf-8")) == Keyer(KEY).h64(domain.encode(), value)
+    assert _empty_gate().h64(domain, value.encode("utf-8")) == Keyer(KEY).h64(domain.encode(), value)
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
@@ -98,17 +104,23 @@ PAGES = [
 def test_rendered_html_has_the_extractors_words_and_never_joins_its_lines(page: str) -> None:
     """The renderer gives the extractor's tokens in the same order, and each of its lines is made
     of whole lines of the extractor's (it may keep two together, never cut one)."""
-    rendered = gate.render_html(page.encode("utf-8")).decode("utf-8")
-    extracted = html_text(page)
-    assert [t for line in rendered.split("\n") for t in _tokens(line)] == _tokens(extracted)
-    lines = [_tokens(line) for line in extracted.split("\n")]
+    _renders_whole_extractor_lines(page)
+
+
+def _renders_whole_extractor_lines(page: str) -> tuple[list[str], list[list[bytes]]]:
+    """Assert the renderer's lines are made of whole extractor lines with the same words;
+    return the rendered lines and the extractor's lines as tokens."""
+    rendered = gate.render_html(page.encode("utf-8")).decode("utf-8").split("\n")
+    lines = [_tokens(line) for line in html_text(page).split("\n")]
+    assert [t for line in rendered for t in _tokens(line)] == [t for line in lines for t in line]
     k = 0
-    for got in (_tokens(line) for line in rendered.split("\n")):
+    for got in (_tokens(line) for line in rendered):
         taken: list[bytes] = []
         while len(taken) < len(got) and k < len(lines):
             taken += lines[k]
             k += 1
         assert taken == got
+    return rendered, lines
 
 
 @needs_gate
@@ -196,12 +208,8 @@ def test_the_gate_changes_no_verdict_on_generated_corpora(
 
 @needs_gate
 def test_bad_input_to_the_gate_is_refused_cleanly() -> None:
-    from fingerprints.gate import _gate
-
     with pytest.raises(ValueError, match="16 to 64 bytes"):
-        _gate.Gate(key=b"short", name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={},
-                   id_len=(4, 12), dob_years=(1900, 2020), date_years=(0, -1), fallback=lambda tok: None, repeat_key=b"",
-                   has_id_role=True)
+        _empty_gate(key=b"short")
     assert re.fullmatch(rb"\s*", gate.render_html(b"<script>only</script>"))
 
 
@@ -289,8 +297,6 @@ def test_the_gate_changes_no_verdict_on_generated_reposts(
 
 def _leak_with_repeated_names(path: Path, leak: SyntheticLeak) -> list:
     """The synthetic leak with three people whose first name is their last name ("ABDULLAH ABDULLAH")."""
-    import csv
-    import dataclasses
 
     people = [dataclasses.replace(p, first_name=p.last_name) if i < 3 else p for i, p in enumerate(leak.people)]
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -311,7 +317,7 @@ def test_one_token_in_two_name_columns_counts_twice_as_the_matcher_counts_it(
     gated, full = _scanners(engine, settings_, tmp_path / "repeated.csv")
     index = gated.leaks[0].matcher.index
     assert index.repeat_key is not None and len(index.repeat_key) == 3
-    old_style = dataclasses_replace(index, repeat_key=None)  # an index written before the keys were kept
+    old_style = dataclasses.replace(index, repeat_key=None)  # an index written before the keys were kept
     assert repeated_name_keys(old_style).tolist() == index.repeat_key.tolist()
     filler = [f"row {i}: nothing to see here, build 7.{i}" for i in range(300)]
     lines = [f"{p.last_name.upper()} {p.dob:%Y-%m-%d} A{987654000 + i}" for i, p in enumerate(people[:3])]
@@ -321,11 +327,6 @@ def test_one_token_in_two_name_columns_counts_twice_as_the_matcher_counts_it(
     assert got[0].verdict == "hit" and got[0].records == [1, 2, 3]
 
 
-def dataclasses_replace(obj, **changes):  # type: ignore[no-untyped-def]
-    import dataclasses
-
-    return dataclasses.replace(obj, **changes)
-
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.one_of(st.binary(max_size=3000),
@@ -334,12 +335,8 @@ def dataclasses_replace(obj, **changes):  # type: ignore[no-untyped-def]
 @needs_gate
 def test_the_c_code_takes_any_bytes(data: bytes) -> None:
     """Markup fragments, broken entities and escapes, random bytes: no crash, text out."""
-    from fingerprints.gate import _gate
-
     assert isinstance(gate.render_html(data), bytes) and isinstance(gate.render_json(data), bytes)
-    compiled = _gate.Gate(key=KEY, name_vocab=b"", id_vocab=b"", dob_vocab=b"", post_key=b"", months={"may": 5},
-                          id_len=(4, 12), dob_years=(1900, 2020), date_years=(0, -1),
-                          fallback=lambda tok: ((), False, (), 0, 0), repeat_key=b"", has_id_role=True)
+    compiled = _empty_gate(months={"may": 5})
     for mode in (gate.LINES, gate.CSV_LINES, gate.WHOLE):
         assert compiled.scan(data, mode) is None  # an empty vocabulary: nothing can match
 
@@ -405,15 +402,5 @@ def _page(rng: random.Random) -> str:
 @settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_rendered_lines_hold_whole_extractor_lines_on_realistic_pages(seed: int) -> None:
-    page = _page(random.Random(seed))
-    rendered = gate.render_html(page.encode("utf-8")).decode("utf-8").split("\n")
-    lines = [_tokens(line) for line in html_text(page).split("\n")]
-    assert [t for line in rendered for t in _tokens(line)] == [t for line in lines for t in line]
-    k = 0
-    for got in (_tokens(line) for line in rendered):
-        taken: list[bytes] = []
-        while len(taken) < len(got) and k < len(lines):
-            taken += lines[k]
-            k += 1
-        assert taken == got
+    rendered, lines = _renders_whole_extractor_lines(_page(random.Random(seed)))
     assert all(_tokens(line) in lines for line in rendered if line.startswith("\x1e"))
