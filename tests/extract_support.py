@@ -9,8 +9,9 @@ import datetime as dt
 import io
 import random
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 _SYLLABLES = ["ka", "lo", "mi", "rü", "sé", "ta", "vo", "zä", "ne", "çu", "bö", "ñi", "dar", "wen"]
 
@@ -142,3 +143,25 @@ def odt_bytes(body: str) -> bytes:
                          compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", content)
     return buffer.getvalue()
+
+
+def mail(body: str = "Hello,\nsee attached.\n", attachments: Sequence[tuple[str, bytes, str]] = (),
+         subject: str = "The list", html: str | None = None, charset: str = "utf-8",
+         headers: Mapping[str, str] | None = None) -> EmailMessage:
+    """A message with a text body (and an HTML alternative), then ``(filename, bytes, mime type)``
+    attachments (base64, as mail clients send files)."""
+    message = EmailMessage()
+    message["From"] = "Sender <sender@example.org>"
+    message["To"] = "someone@example.net"
+    message["Subject"] = subject
+    message["Date"] = "Mon, 05 Feb 2024 10:00:00 +0000"
+    message["Message-ID"] = "<1@example.org>"
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body, charset=charset)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for filename, content, mime in attachments:
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return message

@@ -2,8 +2,9 @@
 
 Magic bytes first (they cannot lie about a zip or a PDF), then the Content-Type the server
 sent, then the file extension, then a look at the decoded text. Servers and re-posters often
-label things wrongly, so only text kinds (html, json, csv) are taken from a header or an
-extension; a binary kind must prove itself with its magic bytes.
+label things wrongly, so only text kinds (html, json, csv, xml) and mail messages (eml, mbox)
+are taken from a header or an extension; a binary kind must prove itself with its magic bytes,
+and its extension only names what a file that fails to was meant to be.
 """
 from __future__ import annotations
 
@@ -48,12 +49,45 @@ _JSON_TYPES = {"application/json", "text/json", "application/x-ndjson", "applica
 _XML_TYPES = {"application/xml", "text/xml"}
 _CSV_TYPES = {"text/csv", "application/csv", "text/x-csv", "text/comma-separated-values",
               "text/tab-separated-values"}
-_EXTENSIONS = {
+#: Mail messages and web archives (MIME), one message per document.
+#: (A multipart type comes without its MIME headers, which were the HTTP ones: the reader puts
+#: the Content-Type back in front.)
+_MESSAGE_TYPES = {"message/rfc822", "message/global", "message/news", "application/x-mimearchive",
+                  "multipart/related", "multipart/mixed", "multipart/alternative"}
+_MBOX_TYPES = {"application/mbox", "application/x-mbox"}
+#: Message kinds: read by ``tracker.extract.mime``, never on the prefilter's plain-text path.
+MESSAGE_KINDS = frozenset({"eml", "mbox"})
+
+#: Extensions that name a text kind (or a message); taken as they are, like a Content-Type.
+TEXT_EXTENSIONS: dict[str, str] = {
     "html": "html", "htm": "html", "xhtml": "html", "shtml": "html",
     "json": "json", "jsonl": "json", "ndjson": "json", "geojson": "json",
     "csv": "csv", "tsv": "csv", "tab": "csv", "psv": "csv",
     "xml": "xml", "rss": "xml", "atom": "xml",
+    "eml": "eml", "emlx": "eml", "mht": "eml", "mhtml": "eml", "mbox": "mbox", "mbx": "mbox",
 }
+#: Extensions of binary kinds: a file must prove its kind with its magic bytes; the extension
+#: only says, when it does not, what it was meant to be ("corrupt xlsx file").
+BINARY_EXTENSIONS: dict[str, str] = {
+    "xlsx": "xlsx", "xlsm": "xlsx", "xlsb": "xlsb", "xls": "xls", "ods": "ods",
+    "docx": "docx", "docm": "docx", "odt": "odt", "pdf": "pdf",
+    "zip": "zip", "tar": "tar", "gz": "gzip", "gzip": "gzip", "tgz": "gzip",
+    "bz2": "bz2", "tbz": "bz2", "tbz2": "bz2", "xz": "xz", "txz": "xz",
+}
+#: Every extension the extractor recognises, and the kind it stands for.
+EXTENSION_KINDS: dict[str, str] = {**TEXT_EXTENSIONS, **BINARY_EXTENSIONS}
+
+#: RFC 5322 field names that make a header block at the start of a text a mail message.
+_MESSAGE_FIELDS = frozenset({
+    "from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version", "received", "return-path",
+    "reply-to", "sender", "in-reply-to", "references", "delivered-to", "envelope-to", "content-type",
+    "content-transfer-encoding", "content-disposition", "content-id", "content-location", "x-mailer",
+    "user-agent", "dkim-signature", "authentication-results", "thread-topic", "thread-index", "list-id",
+    "x-original-to", "x-originating-ip", "snapshot-content-location", "newsgroups", "organization",
+})
+_FIELD_NAME = re.compile(r"([!-9;-~]+)[ \t]*:")  # RFC 5322 ftext, then the colon
+#: How much of a decoded document the sniffers look at.
+SNIFF_CHARS = 4096
 _XHTML_SNIFF = re.compile(r"<(?:!doctype\s+html|html)\b", re.IGNORECASE)
 _HTML_SNIFF = re.compile(
     r"<(?:!doctype\s+html|html|head|body|meta|title|table|div|p|br|span|a\s|ul|ol|li|tr|td|h[1-6]|form|script)\b",
@@ -131,7 +165,8 @@ def _mimetype(archive: zipfile.ZipFile) -> bytes:
 
 
 def declared_kind(name: str, content_type: str | None) -> str | None:
-    """The text kind (html, json, csv, xml) that the Content-Type, else the extension, claims."""
+    """The text kind (html, json, csv, xml) or message kind (eml, mbox) that the Content-Type,
+    else the extension, claims."""
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     if mime in _HTML_TYPES:
         return "html"
@@ -141,19 +176,61 @@ def declared_kind(name: str, content_type: str | None) -> str | None:
         return "csv"
     if mime in _XML_TYPES or mime.endswith("+xml"):
         return "xml"
-    return _EXTENSIONS.get(extension(name))
+    if mime in _MESSAGE_TYPES:
+        return "eml"
+    if mime in _MBOX_TYPES:
+        return "mbox"
+    return TEXT_EXTENSIONS.get(extension(name))
 
 
 def sniff_markup_kind(text: str) -> str | None:
-    """html, xml or json from the start of a decoded document; ``None`` for other text."""
-    head = text[:4096].lstrip("\ufeff \t\r\n")
+    """html, xml, json, or a mail message (eml, mbox) from the start of a decoded document;
+    ``None`` for other text."""
+    head = text[:SNIFF_CHARS].lstrip("\ufeff \t\r\n")
     if head.startswith(("{", "[")):
         return "json"
     if head.startswith("<?xml"):  # XHTML says so; other XML may well use tags like <title> or <p>
         return "html" if _XHTML_SNIFF.search(head) else "xml"
     if head.startswith("<"):
         return "html" if _HTML_SNIFF.search(head) else "xml"
-    return None
+    return sniff_message_kind(head, cut=len(text) >= SNIFF_CHARS)  # the same for a text and its start
+
+
+def sniff_message_kind(head: str, cut: bool = False) -> str | None:
+    """``eml`` when ``head`` opens with a mail header block, ``mbox`` when an mbox ``From `` line
+    comes first; ``None`` otherwise.
+
+    A header block is a run of ``Name: value`` fields (and their folded continuation lines) up
+    to an empty line or the end of ``head``, with at least two fields that mail uses (From, To,
+    Subject, Date, MIME-Version, Received, Content-Type, ...). ``cut`` says that ``head`` is only
+    the start of a longer text: its last line may then be cut short and is not judged.
+    """
+    if not head[:1].isascii() or not head[:1].isalpha():
+        return None  # the common case, decided at once
+    kind = "eml"
+    lines = head.split("\n")
+    if head.startswith("From "):
+        if len(lines[0].split(None, 2)) < 2:
+            return None
+        kind = "mbox"
+        lines = lines[1:]
+    if cut:
+        lines = lines[:-1]
+    fields = known = 0
+    for line in lines:
+        line = line.rstrip("\r")
+        if not line:
+            break
+        if line[0] in " \t":
+            if not fields:
+                return None
+            continue
+        found = _FIELD_NAME.match(line)
+        if found is None:
+            return None
+        fields += 1
+        known += found.group(1).lower() in _MESSAGE_FIELDS
+    return kind if known >= 2 else None
 
 
 def sniff_text_kind(text: str) -> str:
@@ -170,6 +247,11 @@ def describe_binary(content_type: str | None) -> str:
     """A name for data we could not read: the declared media type if any."""
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     return mime if mime and not mime.startswith("text/") else "binary data"
+
+
+def meant_kind(name: str) -> str | None:
+    """The binary kind that ``name``'s extension claims (``"xlsx"`` for ``a.xlsx``), if any."""
+    return BINARY_EXTENSIONS.get(extension(name))
 
 
 def is_encrypted_office(data: bytes) -> bool:

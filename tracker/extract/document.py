@@ -5,12 +5,13 @@ import csv
 
 from tracker.errors import ExtractionError, UnsupportedFormat
 from tracker.extract.archives import ArchiveReader, join_path
-from tracker.extract.detect import (declared_kind, describe_binary, is_encrypted_office, is_ole2_workbook,
-                                    magic_kind, sniff_text_kind)
+from tracker.extract.detect import (MESSAGE_KINDS, SNIFF_CHARS, declared_kind, describe_binary, is_encrypted_office,
+                                    is_ole2_workbook, magic_kind, meant_kind, sniff_text_kind)
 from tracker.extract.html import html_text
 from tracker.extract.jsondoc import NotJson, json_text, parse_json
 from tracker.extract.limits import Budget, Limits
 from tracker.extract.messages import where
+from tracker.extract.mime import MessageReader
 from tracker.extract.office import docx_text, odt_text
 from tracker.extract.parts import Extracted, Part
 from tracker.extract.pdf import pdf_text
@@ -42,14 +43,16 @@ def extract(data: bytes, name: str = "", content_type: str | None = None,
 
 
 class _DocumentReader:
-    """Reads documents and, through ``ArchiveReader``, the members of their archives."""
+    """Reads documents and, through ``ArchiveReader`` and ``MessageReader``, the members of their
+    archives and the parts of their mail messages."""
 
     def __init__(self, budget: Budget, errors: list[str]) -> None:
         self.errors = errors
         self.archives = ArchiveReader(budget, errors, self._member)
+        self.messages = MessageReader(budget, errors, self._member)
 
-    def _member(self, data: bytes, path: str, depth: int) -> list[Part]:
-        return self.read(data, path, path, None, depth)[1]
+    def _member(self, data: bytes, path: str, depth: int, content_type: str | None = None) -> list[Part]:
+        return self.read(data, path, path, content_type, depth)[1]
 
     def read(self, data: bytes, label: str, part_name: str, content_type: str | None,
              depth: int) -> tuple[str, list[Part]]:
@@ -66,14 +69,24 @@ class _DocumentReader:
             text, problems = pdf_text(data, label)
             self.errors.extend(problems)
             return kind, [Part(part_name, kind, text)]
+        declared = declared_kind(label, content_type)
+        if declared in MESSAGE_KINDS:  # bytes: each part says its own transfer encoding and charset
+            return declared, self.messages.read(data, label, part_name, content_type, depth)
         try:
             text = decode(data, charset_from_content_type(content_type), label)
         except UnsupportedFormat:
+            meant = meant_kind(label)
+            if meant is not None:
+                raise ExtractionError(f"corrupt {meant} file{where(label)}: its bytes are not {meant} data") from None
             mime = describe_binary(content_type)
             if mime == "binary data":
                 raise
             raise UnsupportedFormat(f"unsupported format: {mime}{where(label)}") from None
-        kind = declared_kind(label, content_type) or sniff_text_kind(text)
+        kind = declared or sniff_text_kind(text)
+        if kind in MESSAGE_KINDS:  # a header block at the start of a text that says nothing else
+            if b"\x00" in data[:SNIFF_CHARS]:  # UTF-16 or UTF-32: the parser reads ASCII-based bytes
+                data = text.encode("utf-8")
+            return kind, self.messages.read(data, label, part_name, content_type, depth)
         kind, text = read_text(kind, text, label)
         return kind, [Part(part_name, kind, text)]
 

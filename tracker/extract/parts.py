@@ -6,18 +6,25 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Part:
-    """One piece of readable text: the document itself, an archive member, or a sheet."""
+    """One piece of readable text: the document itself, an archive member, a sheet, or a part of a
+    mail message."""
 
-    name: str  # "" for the document itself, member path for archive members ("a.zip/inner/x.csv")
-    kind: str  # "text" | "html" | "csv" | "xlsx" | "xlsb" | "xls" | "ods" | "pdf" | "json" | "xml" | "docx" | "odt"
+    # "" for the document itself, member path for archive members ("a.zip/inner/x.csv"); a
+    # message's parts are "headers", "part:1.2" (body, by IMAP section) and attachment names
+    # ("mail.eml/leak.csv"), an mbox's "message:2/..."
+    name: str
+    # "text" | "html" | "csv" | "xlsx" | "xlsb" | "xls" | "ods" | "pdf" | "json" | "xml" | "docx" | "odt"
+    # | "eml" (a message's header fields)
+    kind: str
     text: str  # lines separated by "\n"; table rows are one line each with cells joined by "\t"
 
 
 @dataclass
 class Extracted:
-    """Every readable part of one document, and what could not be read inside its archives."""
+    """Every readable part of one document, and what could not be read inside its archives and
+    messages."""
 
-    kind: str  # top-level detected kind, e.g. "zip", "html"
+    kind: str  # top-level detected kind, e.g. "zip", "html", "eml", "mbox"
     parts: list[Part]
     errors: list[str] = field(default_factory=list)  # per-member problems that did not stop the rest
 
