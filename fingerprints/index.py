@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -82,6 +83,14 @@ def posting_key_dob(dob_hash: int) -> int:
 
 def posting_key_name_dob(name_hash: int, dob_hash: int) -> int:
     return mix(name_hash, dob_hash)
+
+
+PAIR_TAG = 0x9A1B9A1B9A1B9A1B
+
+
+def posting_key_name_pair(a: int, b: int) -> int:
+    """Two name tokens of one record, in either order (a names-only list of the leak's people)."""
+    return mix(mix(min(a, b), max(a, b)), PAIR_TAG)
 
 
 def weak_key(col: int, h: int) -> int:
@@ -242,6 +251,8 @@ def build_index(
     name_all = array("Q")
     id_all = array("Q")
     id_lengths: Counter[int] = Counter()
+    id_numbers = array("q")  # numeric IDs, for the density of the leak's ID range (never stored)
+    name_ends = array("Q")   # each record's first and last name token, for how names pair up
     name_len_max = 0
     dob_all = array("Q")
     weak_all = array("Q")
@@ -319,6 +330,8 @@ def build_index(
                 dh = keyer.h64(keyed.ID, nid)  # unique values: caching would only cost memory
                 ids.append(dh)
                 id_lengths[len(nid)] += 1
+                if nid.isdigit() and len(nid) <= 18:
+                    id_numbers.append(int(nid))
             else:
                 value = normalize_gender(cell) if role is Role.GENDER else phrase(cell)
                 if not value:
@@ -338,6 +351,13 @@ def build_index(
             post_key.append(posting_key_id(idh))
             post_rec.append(pos)
         unique_names = set(names)
+        if len(unique_names) >= 2:
+            name_ends.extend((names[0], names[-1]))
+        pair_names = sorted(unique_names)
+        for i, a in enumerate(pair_names):
+            for b in pair_names[i + 1:]:
+                post_key.append(posting_key_name_pair(a, b))
+                post_rec.append(pos)
         for dh in dobs:
             post_key.append(posting_key_dob(dh))
             post_rec.append(pos)
@@ -404,10 +424,61 @@ def build_index(
             "id_len_min": min(id_lengths) if id_lengths else 0,
             "id_len_max": max(id_lengths) if id_lengths else 0,
             "weak_words": min(weak_words, 12),
+            "id_density_log10": _id_density_log10(id_numbers),
+            "name_pair_k": _name_pair_correlation(name_ends),
+            "dob_collision_log10": _collision_log10(dob_all),
+            "pair_keys": True,
         },
     )
     index.repeat_key = repeated_name_keys(index)
     return index
+
+
+def _collision_rate(values: np.ndarray) -> float:
+    """The chance that two different records picked at random share the value."""
+    n = len(values)
+    if n < 2:
+        return 0.0
+    _, counts = np.unique(values, return_counts=True)
+    c = counts.astype(np.float64)
+    return float(np.sum(c * (c - 1)) / (n * (n - 1.0)))
+
+
+def _collision_log10(values: "array[int]") -> float | None:
+    """log10 chance that two records share a birth date, rounded (None: too few). Birth dates cluster
+    (ages, placeholder dates): this is the floor of a date's chance, above one day of the span."""
+    arr = np.frombuffer(values, dtype=np.uint64) if len(values) else np.zeros(0, dtype=np.uint64)
+    rate = _collision_rate(arr) if len(arr) >= 100 else 0.0
+    return round(math.log10(rate), 1) if rate > 0 else None
+
+
+def _name_pair_correlation(ends: "array[int]") -> float | None:
+    """How much more often two records share first and last name than their names' frequencies
+    alone say (names run in families, languages, regions): collision rate of the pairs over the
+    product of the parts' collision rates, rounded, at least 1 (None: too few records)."""
+    if len(ends) < 200:
+        return None
+    arr = np.frombuffer(ends, dtype=np.uint64).reshape(-1, 2)
+    pa, pb = _collision_rate(arr[:, 0]), _collision_rate(arr[:, 1])
+    pairs = _collision_rate(mix_np(arr[:, 0], arr[:, 1]))
+    if pa <= 0 or pb <= 0 or pairs <= 0:
+        return None
+    return round(min(max(pairs / (pa * pb), 1.0), 1000.0), 1)
+
+
+def _id_density_log10(numbers: "array[int]") -> float | None:
+    """How densely the leak's ID numbers fill their range, as a rounded log10 (None: too few).
+
+    A number drawn by chance from the same range is a leaked ID with about this probability, which
+    can be far above 10^-digits when IDs are issued in sequence (A-numbers of one period). Taken
+    between the 1st and 99th percentile and rounded to a tenth of a decade: it reveals no value.
+    """
+    if len(numbers) < 20:
+        return None
+    arr = np.sort(np.frombuffer(numbers, dtype=np.int64))
+    lo, hi = int(arr[len(arr) // 100]), int(arr[-1 - len(arr) // 100])
+    inside = int(np.count_nonzero((arr >= lo) & (arr <= hi)))
+    return round(math.log10(min(1.0, inside / max(hi - lo + 1, 1))), 1)
 
 
 def repeated_name_keys(index: LeakIndex) -> np.ndarray:
@@ -440,4 +511,4 @@ def repeated_name_keys(index: LeakIndex) -> np.ndarray:
 
 
 __all__ = ["LeakIndex", "build_index", "bigrams", "minhash_of", "name_column_key", "posting_key_dob", "posting_key_id",
-           "posting_key_name_dob", "repeated_name_keys", "weak_key"]
+           "posting_key_name_dob", "posting_key_name_pair", "repeated_name_keys", "weak_key"]

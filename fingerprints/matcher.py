@@ -40,6 +40,8 @@ from .index import (
     posting_key_dob,
     posting_key_id,
     posting_key_name_dob,
+    posting_key_name_pair,
+    PAIR_TAG,
     weak_key,
 )
 from .keyed import Keyer, mix_np, salt32
@@ -66,10 +68,32 @@ from .tokens import (
     TokenTable,
 )
 
-#: A record counts when fewer than this many chance matches are expected across the leak.
-RECORD_MAX_EXPECTED = 1e-3
-#: A document is a hit when sum(log10(RECORD_MAX_EXPECTED / E_record)) reaches this.
-DOCUMENT_EVIDENCE = 1.5
+#: A document is a hit when chance explains its matched rows with probability below 10**-this.
+DOCUMENT_EVIDENCE = 4.0
+#: A row whose chance explanation is this likely or more carries no evidence (E >= 1) and is not
+#: even kept; between 1 and this it is reported only in documents mostly made of leaked rows.
+ROW_MAX_EXPECTED = 10.0
+#: Documents whose rows give at least this much evidence are searched again for rows with both
+#: names mistyped (a leaked birth date, names compared by bigrams). Excerpts of a document that
+#: give less cannot make it a hit (see ``needs_whole_document``).
+RESCUE_EVIDENCE = DOCUMENT_EVIDENCE / 2
+#: Evidence of one kind only (an ID alone, two names alone) never counts as rarer than this per row:
+#: reused or mistyped numbers, namesakes and families are not modelled field by field.
+ONE_KIND_FLOOR = 1e-2
+#: Two names of one person occur together more often than their frequencies multiplied say: names
+#: run in families, languages and regions. Measured on each leak at registration (``name_pair_k``);
+#: this is for indexes without the measure. The leak's own count of the pair is used when larger.
+NAME_PAIR_CORRELATION = 10.0
+#: log10 factors by which a disagreeing field of the row raises the chance explanation. An ID that
+#: disagrees rules the record out unless the row also has its birth date and its whole name exactly.
+ID_CONFLICT = 3.0
+DOB_CONFLICT = 4.0
+DOB_CONFLICT_WITH_ID = 1.0
+#: Per name the record has that the row gives otherwise: its first name, and all of its names.
+NAME_CONFLICT = 2.0
+#: A birth date is never rarer than one day of the leak's span, nor than the chance that two of
+#: its records share a birth date (measured at registration: ages and placeholder dates cluster).
+DOB_DAYS_FLOOR = 1.0
 #: Lines longer than this many tokens (prose) are cut into windows of WINDOW tokens.
 LONG_LINE = 60
 WINDOW = 40
@@ -79,6 +103,26 @@ FUZZY_MAX_BIGRAM_EDITS = 4
 FUZZY_PENALTY = 20.0
 NAME_P_FLOOR = 1e-5
 
+
+def log10_tail(j: int, rows: int, q: float) -> float:
+    """log10 of an upper bound on P(X >= j) for X ~ Binomial(rows, q): the chance that ``j`` or more
+    of ``rows`` unrelated rows match some record at a level of chance ``q`` each.
+
+    Exact term P(X = j) times the geometric bound 1 / (1 - r) on the rest (the ratio r of
+    successive terms only falls past j); 0 (certainty) at or below the mean.
+    """
+    if j <= 0 or q >= 1.0:
+        return 0.0
+    if q <= 0.0:
+        return -300.0
+    r = (rows - j) / (j + 1) * q / (1.0 - q)
+    if j <= rows * q or r >= 1.0:
+        return 0.0
+    log_pmf = (math.lgamma(rows + 1) - math.lgamma(j + 1) - math.lgamma(rows - j + 1)
+               + j * math.log(q) + (rows - j) * math.log1p(-q))
+    return min(0.0, (log_pmf - math.log1p(-r)) / math.log(10))
+
+
 @dataclass(frozen=True, slots=True)
 class _Anchors:
     """Tokens that make a line worth a closer look."""
@@ -87,12 +131,14 @@ class _Anchors:
     names: set[bytes]
     dobs: set[bytes]
     spaced: bool
+    #: Name tokens that form a pair of one record's names with another name of the document.
+    pairs: set[bytes] = frozenset()  # type: ignore[assignment]
 
 
 class _Window:
     """Evidence one line (or window of a long line) offers."""
 
-    __slots__ = ("part", "line", "tokens", "names", "ids", "dobs", "flags", "_phrases", "_alpha", "text")
+    __slots__ = ("part", "line", "tokens", "names", "ids", "dobs", "flags", "phrases", "covered", "_alpha", "text")
 
     def __init__(self, part: int, line: int, tokens: list[bytes], text: str) -> None:
         self.part = part
@@ -103,7 +149,10 @@ class _Window:
         self.ids: set[int] = set()
         self.dobs: dict[int, int] = {}  # fingerprint -> how many readings its token had
         self.flags = 0
-        self._phrases: set[int] | None = None
+        #: Weak values of the leak (country, facility...) the window holds, and the positions of the
+        #: tokens inside the ones of several words: "San Antonio" holds no first name.
+        self.phrases: set[int] = set()
+        self.covered: set[int] = set()
         self._alpha: list[tuple[str, bytes]] | None = None
 
 
@@ -134,8 +183,15 @@ class Matcher:
         self._identifying_name_roles = surname_roles or name_roles
         self._has_role = {r: r in self._roles for r in Role}
         id_digits = index.meta.get("id_digits", 9)
-        self._id_log_p = -min(float(id_digits), 12.0)
-        self._dob_floor = 1.0 / max(index.dob_span_days, 365)
+        density = index.meta.get("id_density_log10")
+        # An unrelated person's ID is this record's with chance 10^-digits, or one in the span of
+        # the leak's ID range when IDs are issued densely in it (then E for an ID is the density).
+        self._id_log_p = max(-min(float(id_digits), 12.0), float(density) - self._log_n if density is not None else -99.0)
+        collision = index.meta.get("dob_collision_log10")
+        self._dob_floor = max(DOB_DAYS_FLOOR / max(index.dob_span_days, 365),
+                              10.0 ** collision if collision is not None else 0.0)
+        self._pair_k = max(1.0, float(index.meta.get("name_pair_k") or NAME_PAIR_CORRELATION))
+        self._pair_keys = bool(index.meta.get("pair_keys"))
         self.tokens = TokenTable(index, keyer)
         self._order = 0
 
@@ -156,13 +212,21 @@ class Matcher:
         ``order`` (``F_US``, ``F_EU`` or 0) says how the document writes ambiguous numeric
         dates when ``texts`` are only excerpts of it; by default each part's own dates tell.
         """
-        found: dict[int, RecordMatch] = {}
+        matches: list[_RowMatch] = []
+        rows = _Rows(self.tokens.relevant)
         for pi, text in enumerate(texts):
-            for rm in self._match_text(pi, text, order):
-                best = found.get(rm.record_id)
-                if best is None or rm.expected_chance < best.expected_chance:
-                    found[rm.record_id] = rm
-        return self._decide(list(found.values()))
+            matches.extend(self._match_text(pi, text, order, rows))
+        return self._decide(matches, rows)
+
+    def needs_whole_document(self, excerpts: str, order: int) -> bool:
+        """Whether excerpts of a document (the lines a sound gate passed, with their neighbours)
+        leave the whole document any chance of being a hit.
+
+        The whole document has at most the excerpts' row matches plus rescued rows, and more rows
+        to explain them by chance; rescue only runs from ``RESCUE_EVIDENCE`` on. So excerpts below
+        that bound prove the document clean.
+        """
+        return self.match_parts([excerpts], order=order).evidence >= RESCUE_EVIDENCE
 
     def leaked_values_in(self, text: str) -> list[str]:
         """Kinds of leaked value ("name", "id", "dob") that appear in ``text``: for vetting queries."""
@@ -183,19 +247,22 @@ class Matcher:
         return sorted(kinds)
 
     # -- passes -----------------------------------------------------------------------
-    def _match_text(self, part: int, text: str, order: int | None = None) -> list[RecordMatch]:
+    def _match_text(self, part: int, text: str, order: int | None, rows: "_Rows") -> list["_RowMatch"]:
+        """Row matches in one part; adds the rows it offers for comparison to ``rows``."""
         low = text.encode("utf-8", "ignore").translate(TRANSLATE)
         token_list = low.split()
         tokens = set(token_list)  # distinct tokens: every set operation below runs over few
         self.tokens.learn(tokens)
-        # Document gate, in C: a leaked ID, or a leak name together with a leak date.
+        rows.add(low)
+        # A leaked ID, two leak names, or a leak name together with a leak date.
         id_t = self.tokens.t_id.intersection(tokens)
         if not id_t:
-            has_names = not self.tokens.t_name.isdisjoint(tokens)
+            name_t = self.tokens.t_name.intersection(tokens)
+            has_names = bool(name_t)
             has_dates = not (self.tokens.t_date.isdisjoint(tokens) and self.tokens.t_month.isdisjoint(tokens))
             spaced = ((has_names or has_dates) and len(DIGIT_GROUPS.intersection(tokens)) >= 2
                       and any(ih for _, ih in self._grouped_ids(token_list)))
-            if not (has_names and has_dates) and not spaced:
+            if not (has_names and has_dates) and not spaced and len(name_t) < 2:
                 return []
         else:
             spaced = False
@@ -214,7 +281,7 @@ class Matcher:
                 ids.add(info.id_hash)
             dobs.update(info.dobs)
             month = month or bool(info.flags & F_MONTH)
-        if not ids and not spaced and not (names and (dobs or month)):
+        if not ids and not spaced and not (names and (dobs or month)) and len(names) < 2:
             return []
         if month and names:
             dobs.update(self.tokens.dob_hashes(self._month_dates(low, self.tokens.t_month.intersection(tokens))))
@@ -225,20 +292,36 @@ class Matcher:
             na = np.fromiter(names, dtype=np.uint64, count=len(names))
             da = np.fromiter(dobs, dtype=np.uint64, count=len(dobs))
             hit = self._posting_hits(mix_np(na[:, None], da[None, :]).ravel()).reshape(len(na), len(da))
-            rows, cols = np.nonzero(hit)
-            hit_names = set(na[rows].tolist())
-            hit_dobs = set(da[cols].tolist())
+            ni, di = np.nonzero(hit)
+            hit_names = set(na[ni].tolist())
+            hit_dobs = set(da[di].tolist())
         elif not dobs:
             hit_names = set()
+        pair_names = self._pair_hits(names)
         if spaced:  # grouped IDs are only assembled per line: look at every name and date line
             hit_names, hit_dobs = names, dobs
-        elif not ids and not hit_names:
+        elif not ids and not hit_names and not pair_names:
             return []
         id_anchor = {t for t, i in infos.items() if i.id_hash}
         name_anchor = {t for t, i in infos.items() if i.names and not hit_names.isdisjoint(i.names)}
         dob_anchor = {t for t, i in infos.items()
                       if (i.dobs and not hit_dobs.isdisjoint(i.dobs)) or (i.flags & F_MONTH and hit_dobs)}
-        return self._match_lines(part, text, low, infos, _Anchors(id_anchor, name_anchor, dob_anchor, spaced))
+        pair_anchor = {t for t, i in infos.items() if i.names and not pair_names.isdisjoint(i.names)}
+        anchors = _Anchors(id_anchor, name_anchor, dob_anchor, spaced, pair_anchor)
+        return self._match_lines(part, text, low, infos, anchors, rows)
+
+    def _pair_hits(self, names: set[int]) -> set[int]:
+        """The names among ``names`` that form a posting pair (two names of one record) with another."""
+        if len(names) < 2 or not self._pair_keys:
+            return set()
+        if len(names) > 700:  # too many pairs to test at once: every name may take part
+            return names
+        na = np.fromiter(names, dtype=np.uint64, count=len(names))
+        lo, hi = np.minimum(na[:, None], na[None, :]), np.maximum(na[:, None], na[None, :])
+        keys = mix_np(mix_np(lo, hi), np.uint64(PAIR_TAG))
+        hit = self._posting_hits(keys.ravel()).reshape(len(na), len(na))
+        np.fill_diagonal(hit, False)
+        return set(na[np.nonzero(hit.any(axis=1))[0]].tolist())
 
     def _date_order(self, tokens: set[bytes]) -> int:
         """Whether the document writes numeric dates month-first (F_US) or day-first (F_EU).
@@ -285,13 +368,16 @@ class Matcher:
 
     def _window(self, part: int, line: int, tokens: list[bytes], text: str) -> _Window:
         w = _Window(part, line, tokens, text)
+        self._weak_phrases(w)
         month = False
         relevant = self.tokens.relevant
-        for t in tokens:
+        covered = w.covered
+        for pos, t in enumerate(tokens):
             info = relevant.get(t)
             if info is None:
                 continue
-            w.names.update(info.names)
+            if info.names and pos not in covered:
+                w.names.update(info.names)
             if info.id_hash:
                 w.ids.add(info.id_hash)
             if info.readings is not None and self._order:
@@ -332,7 +418,7 @@ class Matcher:
             run = []
 
     def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, TokenInfo],
-                     anchors: "_Anchors") -> list[RecordMatch]:
+                     anchors: "_Anchors", rows: "_Rows") -> list["_RowMatch"]:
         lines_b = low.split(b"\n")
         lines_s = text.split("\n")
         line_windows: dict[int, list[_Window]] = {}
@@ -360,12 +446,20 @@ class Matcher:
                 for dh in dobs:
                     keys.append(posting_key_name_dob(nh, dh))
                     owner.append(wi)
-        out: list[RecordMatch] = []
+            if len(w.names) >= 2 and self._pair_keys:
+                ordered = sorted(w.names)
+                for i, x in enumerate(ordered):
+                    for y in ordered[i + 1:]:
+                        keys.append(posting_key_name_pair(x, y))
+                        owner.append(wi)
+        out: list[_RowMatch] = []
         for wi, rec in self._candidates(keys, owner):
             rm = self._verify(rec, windows[wi], neighbour)
             if rm is not None:
                 out.append(rm)
-        if not out or not self._has_role[Role.DOB]:
+        if not out:
+            return out
+        if not self._has_role[Role.DOB] or _evidence(out, rows)[0] < RESCUE_EVIDENCE:
             return out
         # The document holds leaked rows: look again at lines whose only exact evidence is a
         # leaked birth date (both names mistyped), comparing names by their bigrams.
@@ -427,6 +521,11 @@ class Matcher:
                 for dh in dobs:
                     keys.append(posting_key_name_dob(nh, dh))
                     owner.append(i)
+            paired = sorted({nh for t in a.pairs.intersection(toks) for nh in infos[t].names})
+            for k, x in enumerate(paired):
+                for y in paired[k + 1:]:
+                    keys.append(posting_key_name_pair(x, y))
+                    owner.append(i)
         if keys:
             hit = self._posting_hits(np.asarray(keys, dtype=np.uint64))
             keep.extend({owner[k] for k in np.nonzero(hit)[0].tolist()})
@@ -436,7 +535,7 @@ class Matcher:
                          split: dict[int, list[bytes]]) -> tuple[list[int], set[bytes]]:
         """Lines that can hold a record: a leaked ID, or a hit name and a hit date on the line
         (or on a neighbouring line, for rows wrapped in two). Two C-level set checks a line."""
-        every = a.ids | a.names | a.dobs
+        every = a.ids | a.names | a.dobs | a.pairs
         if a.spaced:  # grouped IDs are assembled per line: every line with a name or date counts
             return [i for i, lb in enumerate(lines_b) if lb and not every.isdisjoint(lb.split())], every
         flags: dict[int, int] = {}
@@ -448,10 +547,11 @@ class Matcher:
                 continue
             split[i] = toks
             flags[i] = ((1 if not a.ids.isdisjoint(toks) else 0) | (2 if not a.names.isdisjoint(toks) else 0)
-                        | (4 if not a.dobs.isdisjoint(toks) else 0))
+                        | (4 if not a.dobs.isdisjoint(toks) else 0)
+                        | (8 if a.pairs and len(a.pairs.intersection(toks)) >= 2 else 0))
         chosen = []
         for i, f in flags.items():
-            if f & 1 or f & 6 == 6:
+            if f & 9 or f & 6 == 6:
                 chosen.append(i)
             elif f & 6:  # only a name or only a date: its partner may sit on the next line
                 want = 4 if f & 2 else 2
@@ -519,29 +619,31 @@ class Matcher:
         return w
 
     # -- verification -------------------------------------------------------------------
-    def _phrases(self, w: _Window) -> set[int]:
-        """Fingerprints of the window's phrases that are weak values of the leak (country, facility...).
+    def _weak_phrases(self, w: _Window) -> None:
+        """Find the window's phrases that are weak values of the leak (country, facility...).
 
-        Only phrases starting at a word that starts some weak value are hashed.
+        Only phrases starting at a word that starts some weak value are hashed. Tokens inside a
+        weak value of several words are no name: "San Antonio", "El Salvador", "Otay Mesa".
         """
-        if w._phrases is None:
-            words = [self.tokens.word(t) for t in w.tokens]
-            words = [x for x in words if x]
-            h = self.keyer.cached
-            got: set[int] = set()
-            n = len(words)
-            first = self._weak_first
-            for i in range(n):
-                if h(keyed.WEAK, words[i]) not in first:
-                    continue
-                for j in range(i + 1, min(n, i + self._weak_words) + 1):
-                    got.add(h(keyed.WEAK, " ".join(words[i:j])))
-            w._phrases = got & self._weak_raw
-        return w._phrases
+        words = [(i, x) for i, t in enumerate(w.tokens) if (x := self.tokens.word(t))]
+        h = self.keyer.cached
+        n = len(words)
+        first = self._weak_first
+        raw = self._weak_raw
+        for a in range(n):
+            if h(keyed.WEAK, words[a][1]) not in first:
+                continue
+            for b in range(a + 1, min(n, a + self._weak_words) + 1):
+                hv = h(keyed.WEAK, " ".join(x for _, x in words[a:b]))
+                if hv in raw:
+                    w.phrases.add(hv)
+                    if b - a >= 2:
+                        w.covered.update(i for i, _ in words[a:b])
 
     def _alpha(self, w: _Window) -> list[tuple[str, bytes]]:
         if w._alpha is None:
-            w._alpha = [(p, t) for t in w.tokens if not DIGIT.search(t.decode("utf-8", "ignore"))
+            w._alpha = [(p, t) for pos, t in enumerate(w.tokens)
+                        if pos not in w.covered and not DIGIT.search(t.decode("utf-8", "ignore"))
                         for p in self.tokens.folded(t) if len(p) >= 3]
         return w._alpha
 
@@ -565,7 +667,14 @@ class Matcher:
                 best = (sim, p)
         return best
 
-    def _verify(self, rec: int, w: _Window, neighbour) -> RecordMatch | None:
+    def _verify(self, rec: int, w: _Window, neighbour) -> "_RowMatch | None":
+        """How well the window matches record ``rec``, as the chance E that an unrelated row would.
+
+        E = N x prod(p) over the fields that agree (each p the chance that an unrelated person
+        shares that value, from the leak's own frequencies), raised by every identifying field of
+        the row that disagrees. ``None`` when the row holds neither the ID, nor the birth date, nor
+        two exact names of the record (a birth date counts with some name), or when E >= 1 (chance explains it).
+        """
         idx = self.index
         a, b = int(idx.entry_off[rec]), int(idx.entry_off[rec + 1])
         hashes = idx.entry_hash[a:b].tolist()
@@ -592,6 +701,7 @@ class Matcher:
 
         log_e = self._log_n
         got_id = got_dob = False
+        has_id = has_dob = False
         weak_hits = 0
         col_score: dict[int, list[float]] = {}
         name_cols: dict[int, list[int]] = {}   # column -> entry offsets
@@ -600,17 +710,19 @@ class Matcher:
             if role.is_name:
                 name_cols.setdefault(ci, []).append(k)
             elif role is Role.ID:
+                has_id = True
                 if not got_id and any(hv in s.ids for s in id_srcs):
                     got_id = True
                     col_score[ci] = [1.0]
                     log_e += self._id_log_p
             elif role is Role.DOB:
+                has_dob = True
                 readings = max((s.dobs.get(hv, 0) for s in dob_srcs), default=0)
                 if not got_dob and readings:
                     got_dob = True
                     col_score[ci] = [1.0]
-                    # A birth date unique in the leak is as rare as any day in its span; only dates
-                    # shared by several people (placeholders like 01/01) are more common.
+                    # A birth date is as rare as the other people of the leak born that day, and
+                    # never rarer than a couple of days of the leak's span (ages cluster).
                     p = max((self._dob_count.get(hv, 1) - 1) / n, self._dob_floor) * readings
                     log_e += math.log10(min(p, 1.0))
             elif role is Role.DATE:
@@ -618,15 +730,16 @@ class Matcher:
                     weak_hits += 1
                     col_score[ci] = [1.0]
                     log_e += math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))
-            elif role.is_weak and hv in self._phrases(w):
+            elif role.is_weak and hv in w.phrases:
                 weak_hits += 1
                 col_score[ci] = [1.0]
                 log_e += math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))
-        if not (got_id or got_dob):
-            return None
 
         identifying_name = False
         name_columns_matched = 0
+        first_name_seen = first_name_matched = False
+        exact_names: list[int] = []
+        name_log_p = 0.0
         used: set[str] = set()
         for ci, ks in name_cols.items():
             scores: list[float] = []
@@ -638,6 +751,7 @@ class Matcher:
                 if any(hv in s.names for s in name_srcs):
                     scores.append(1.0)
                     col_log_p += math.log10(p_tok)
+                    exact_names.append(hv)
                     continue
                 exact_all = False
                 hit = self._fuzzy(rid, a + k, w, used)
@@ -647,12 +761,16 @@ class Matcher:
                 used.add(hit[1])
                 scores.append(hit[0])
                 col_log_p += math.log10(min(1.0, p_tok * FUZZY_PENALTY))
+            if roles[ci] is Role.FIRST_NAME:
+                first_name_seen = True
             if not any(scores):
                 continue
+            if roles[ci] is Role.FIRST_NAME:
+                first_name_matched = True
             if exact_all:  # compound names ("JOSE CARLOS") are one common value, not two rare ones
                 p_cell = (self._namecol_count.get(name_column_key(ci, [hashes[k] for k in ks]), 0) + 0.5) / n
                 col_log_p = max(col_log_p, math.log10(p_cell))
-            log_e += col_log_p
+            name_log_p += col_log_p
             col_score[ci] = scores
             # A whole name (two name columns, or two tokens of a full-name cell) weighs double,
             # but only when spelled exactly: a near spelling corroborates, it does not outweigh.
@@ -660,31 +778,66 @@ class Matcher:
             name_columns_matched += (1 if exact else 0) if roles[ci] is not Role.FULL_NAME else exact
             if roles[ci] in self._identifying_name_roles:
                 identifying_name = True
+        distinct_names = set(exact_names)
+        whole_name = name_columns_matched >= 2 and len(exact_names) == sum(len(ks) for ks in name_cols.values())
+        named = any(roles[ci].is_name for ci in col_score)
+        if not (got_id or (got_dob and named) or len(distinct_names) >= 2):
+            return None  # a birth date or a name alone identifies no one
+        if len(distinct_names) >= 2:
+            name_log_p = max(name_log_p + math.log10(self._pair_k), self._pair_log_p(distinct_names))
+        log_e += name_log_p
 
-        # A field this record has, of a kind the line holds, that does not agree is a conflict:
+        kinds = int(got_id) + int(got_dob) + int(identifying_name or len(distinct_names) >= 2)
+        if kinds <= 1:
+            log_e = max(log_e, math.log10(ONE_KIND_FLOOR))
+        # Every identifying field the row has that disagrees with the record counts against it:
         # the line is about someone else who shares some values (a recombined or namesake row).
-        conflicts = 0
-        if not got_id and self._has_role[Role.ID] and w.flags & F_IDSHAPE:
-            conflicts += 1
-        if not got_dob and self._has_role[Role.DOB] and w.flags & F_DOBLIKE:
-            conflicts += 1
-        name_weight = (2 if name_columns_matched >= 2 else 1) if identifying_name else 0
-        strong = int(got_id) + int(got_dob) + name_weight
-        if strong < 2 + conflicts and not (got_id and weak_hits >= 2 and not conflicts):
+        if has_id and not got_id and w.flags & F_IDSHAPE:
+            if not (got_dob and whole_name):
+                return None
+            log_e += ID_CONFLICT
+        if has_dob and not got_dob and w.flags & F_DOBLIKE:
+            log_e += DOB_CONFLICT_WITH_ID if got_id else DOB_CONFLICT
+        if name_cols and not w.names.issubset(hashes):  # the row names someone the record does not
+            if first_name_seen and not first_name_matched:
+                log_e += NAME_CONFLICT
+            if not named:
+                log_e += NAME_CONFLICT
+        if log_e >= math.log10(ROW_MAX_EXPECTED):
             return None
-        if log_e >= math.log10(RECORD_MAX_EXPECTED):
-            return None
-        expected = 10.0 ** log_e
+        return _RowMatch(rid, 10.0 ** log_e, rec, w, cols, hashes, col_score)
+
+    def _record_match(self, m: "_RowMatch") -> RecordMatch:
+        """The reportable form of a row match: fields, masked evidence, row similarity."""
         return RecordMatch(
-            record_id=rid,
-            score=1.0 / (1.0 + expected / 1e-5),
-            expected_chance=expected,
-            part=w.part,
-            line=w.line,
-            fields={self._colnames[ci]: sum(v) / len(v) for ci, v in col_score.items() if any(v)},
-            evidence=self._mask_evidence(w, cols, hashes, col_score),
-            row_similarity=self._row_similarity(rec, w),
+            record_id=m.record_id,
+            score=1.0 / (1.0 + m.expected_chance / 1e-5),
+            expected_chance=m.expected_chance,
+            part=m.part,
+            line=m.line,
+            fields={self._colnames[ci]: sum(v) / len(v) for ci, v in m.col_score.items() if any(v)},
+            evidence=self._mask_evidence(m.w, m.cols, m.hashes, m.col_score),
+            row_similarity=self._row_similarity(m.rec, m.w),
         )
+
+    def _pair_log_p(self, names: set[int]) -> float:
+        """log10 chance that an unrelated person has these names together, from how many other
+        records of the leak share the rarest pair of them (times the other names' frequencies
+        when there are more than two); -inf when no other record shares a pair."""
+        if not self._pair_keys:
+            return -math.inf
+        ordered = sorted(names)
+        pairs = [(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1:]]
+        pk = self.index.post_key
+        arr = np.asarray([posting_key_name_pair(x, y) for x, y in pairs], dtype=np.uint64)
+        counts = np.searchsorted(pk, arr, side="right") - np.searchsorted(pk, arr, side="left")
+        k = int(np.argmin(counts))
+        others = int(counts[k]) - 1
+        if others <= 0:
+            return -math.inf
+        rest = sum(math.log10(max((self._name_count.get(t, 0) + 0.5) / self.n, NAME_P_FLOOR))
+                   for t in ordered if t not in pairs[k])
+        return math.log10(others / self.n) + rest
 
     def _mask_evidence(self, w: _Window, cols: list[int], hashes: list[int],
                        col_score: dict[int, list[float]]) -> dict[str, str]:
@@ -717,19 +870,42 @@ class Matcher:
 
     def _row_similarity(self, rec: int, w: _Window) -> float:
         """MinHash Jaccard estimate between the record's row and the line's leak-like fingerprints."""
-        vals = list(w.names | w.ids | set(w.dobs) | self._phrases(w))
+        vals = list(w.names | w.ids | set(w.dobs) | w.phrases)
         if not vals:
             return 0.0
         return float(self.index.record_minhash(rec).jaccard(minhash_of(vals)))
 
     # -- decision -------------------------------------------------------------------------
-    def _decide(self, records: list[RecordMatch]) -> DocumentMatch:
-        limit = math.log10(RECORD_MAX_EXPECTED)
-        evidence = sum(limit - math.log10(max(r.expected_chance, 1e-300)) for r in records)
+    def _decide(self, matches: list["_RowMatch"], rows: "_Rows") -> DocumentMatch:
+        """The document's verdict from its row matches (see :func:`_evidence`).
+
+        A hit reports the records of the rows that make the evidence, and of every other matched
+        row more likely leaked than not given how much of the document is leaked (posterior >= 1/2
+        with the share of leaked rows as prior): in a full copy every matched row, among 20,000
+        other people only the few rows chance cannot explain.
+        """
+        evidence, j, level = _evidence(matches, rows)
         evidence = min(evidence, 1e6)
-        score = 1.0 / (1.0 + 10.0 ** (-(evidence - DOCUMENT_EVIDENCE))) if records else 0.0
-        verdict = "hit" if records and evidence >= DOCUMENT_EVIDENCE else "clean"
-        records.sort(key=lambda r: (r.part, r.line, r.record_id))
+        hit = evidence >= DOCUMENT_EVIDENCE
+        # Below RESCUE_EVIDENCE the score is 0: there the gate may call a document clean unread.
+        score = 1.0 / (1.0 + 10.0 ** (-(evidence - DOCUMENT_EVIDENCE))) if evidence >= RESCUE_EVIDENCE else 0.0
+        total = max(rows.all, len({(m.part, m.line) for m in matches}), 1)
+        reported: dict[int, _RowMatch] = {}
+        if hit:
+            share = min(j / total, 0.999)
+            bar = max(level, share / (1.0 - share))
+            row_best: dict[tuple[int, int], float] = {}
+            for m in matches:
+                key = (m.part, m.line)
+                row_best[key] = min(row_best.get(key, 2.0), m.expected_chance)
+            for m in matches:  # each row is the record it matches best (namesakes in the leak aside)
+                if m.expected_chance > min(bar, row_best[(m.part, m.line)]):
+                    continue
+                best = reported.get(m.record_id)
+                if best is None or m.expected_chance < best.expected_chance:
+                    reported[m.record_id] = m
+        records = sorted((self._record_match(m) for m in reported.values()),
+                         key=lambda r: (r.part, r.line, r.record_id))
         fields: dict[str, dict] = {}
         for r in records:
             for name, sim in r.fields.items():
@@ -738,7 +914,103 @@ class Matcher:
                 f["similarity"] += sim
         for f in fields.values():
             f["similarity"] = round(f["similarity"] / f["records"], 3)
-        return DocumentMatch(verdict=verdict, score=score, evidence=evidence, records=records, fields=fields)
+        rows_for_level = rows.strong if level < ONE_KIND_FLOOR else rows.all
+        return DocumentMatch(verdict="hit" if hit else "clean", score=score, evidence=evidence, records=records,
+                             fields=fields, expected_chance=max(rows_for_level, j) * level if j else 0.0,
+                             matched_rows=len({(m.part, m.line) for m in matches if m.expected_chance < 1.0}),
+                             rows=total)
+
+
+class _RowMatch:
+    """A row's match with one record, before the document decision (which reports only some)."""
+
+    __slots__ = ("record_id", "expected_chance", "rec", "w", "cols", "hashes", "col_score")
+
+    def __init__(self, record_id: int, expected: float, rec: int, w: _Window, cols: list[int],
+                 hashes: list[int], col_score: dict[int, list[float]]) -> None:
+        self.record_id = record_id
+        self.expected_chance = expected
+        self.rec = rec
+        self.w = w
+        self.cols = cols
+        self.hashes = hashes
+        self.col_score = col_score
+
+    @property
+    def part(self) -> int:
+        return self.w.part
+
+    @property
+    def line(self) -> int:
+        return self.w.line
+
+
+class _Rows:
+    """How many rows a document offers for comparison: every line with words (a long line counts
+    once per window), and those that hold a date or an ID-shaped number (only these can give
+    evidence of two kinds, so only they count as tries for it). Counted only for documents with
+    a row match, once."""
+
+    __slots__ = ("_relevant", "_parts", "_counted", "_all", "_strong")
+
+    def __init__(self, relevant: dict[bytes, TokenInfo]) -> None:
+        self._relevant = relevant
+        self._parts: list[bytes] = []
+        self._counted = 0
+        self._all = 0
+        self._strong = 0
+
+    def add(self, low: bytes) -> None:
+        self._parts.append(low)
+
+    @property
+    def all(self) -> int:
+        self._count()
+        return self._all
+
+    @property
+    def strong(self) -> int:
+        self._count()
+        return self._strong
+
+    def _count(self) -> None:
+        strong_flags = F_DOBLIKE | F_IDSHAPE | F_IDLIKE | F_MONTH
+        relevant = self._relevant
+        for low in self._parts[self._counted:]:
+            for lb in low.split(b"\n"):
+                toks = lb.split()
+                if not toks:
+                    continue
+                weight = 1 if len(toks) <= LONG_LINE else max(1, (len(toks) - WINDOW // 2) // (WINDOW // 2) + 1)
+                self._all += weight
+                if any((info := relevant.get(t)) is not None and info.flags & strong_flags for t in toks):
+                    self._strong += weight
+        self._counted = len(self._parts)
+
+
+def _evidence(matches: list[_RowMatch], rows: _Rows) -> tuple[float, int, float]:
+    """How surely chance does not explain a document's row matches: (-log10 P, j, level).
+
+    Each matched row's chance E (its best record) is the probability that an unrelated row
+    matches some record that well. Sorting the rows by E, for every j the probability that j or
+    more of the document's rows match by chance at the level of the j-th is bounded by a binomial
+    tail over the rows that could (every row for one kind of evidence, rows with a date or an
+    ID-shaped number for two kinds); the smallest bound over j is the document's P.
+    """
+    best: dict[tuple[int, int], float] = {}
+    for m in matches:
+        key = (m.part, m.line)
+        e = m.expected_chance
+        if e < best.get(key, 2.0):
+            best[key] = e
+    levels = sorted(best.values())
+    log_p, best_j, level = 0.0, 0, 1.0
+    for j, q in enumerate(levels, 1):
+        n = max(rows.strong if q < ONE_KIND_FLOOR else rows.all, j)
+        lp = log10_tail(j, n, q)
+        if lp < log_p:
+            log_p, best_j, level = lp, j, q
+    return -log_p, best_j, level
 
 
 __all__ = ["Matcher", "DocumentMatch", "RecordMatch", "mask", "TRANSLATE"]

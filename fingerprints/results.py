@@ -38,6 +38,12 @@ class DocumentMatch:
     evidence: float                   # summed log10 evidence of the records
     records: list[RecordMatch] = field(default_factory=list)
     fields: dict[str, dict] = field(default_factory=dict)
+    #: Rows expected to match this well by chance in a document of this many rows, for this leak
+    #: (compare with the number of records): how sure the verdict is.
+    expected_chance: float = 0.0
+    #: Rows that matched some record at all (reported or not), and rows the document offered.
+    matched_rows: int = 0
+    rows: int = 0
 
     @property
     def record_ids(self) -> list[int]:
@@ -45,7 +51,7 @@ class DocumentMatch:
 
     def to_dict(self) -> dict:
         return {"verdict": self.verdict, "score": round(self.score, 4), "records": self.record_ids,
-                "fields": self.fields}
+                "fields": self.fields, "expected_chance": float(f"{self.expected_chance:.3g}"), "rows": self.rows}
 
 
 def mask(text: str) -> str:
