@@ -131,6 +131,6 @@ def certainly_clean(view: TextView, leaks: Sequence[GatedLeak]) -> bool:
             continue
         if found.gave_up or sum(end - start for start, end in found.ranges) > _MOSTLY * len(view.text):
             return False  # the matcher would read most of it twice: read it once, in full
-        if leak.matcher.match_parts([view.excerpts(found.ranges)], order=found.order).records:
+        if leak.matcher.needs_whole_document(view.excerpts(found.ranges), found.order):
             return False
     return True
