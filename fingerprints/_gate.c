@@ -2,8 +2,9 @@
  *
  * Most of what a monitor fetches is unrelated to any leak. The Python matcher finds that out
  * correctly but pays interpreter costs per distinct token; this module does the same first
- * look in C, on the raw text, so that only the few lines around possible records reach the
- * Python matcher. It is conservative by construction: a line it drops could not have given
+ * look in C, on the document's text (raw text, CSV and JSON as they are; an HTML page as the
+ * extractor's own text of it, see tracker.prefilter), so that only the few lines around
+ * possible records reach the Python matcher. It is conservative by construction: a line it drops could not have given
  * the matcher a candidate (an ID posting hit or a name x date-of-birth posting hit on the
  * line or a neighbouring one), because it computes the same keyed fingerprints (BLAKE2b,
  * RFC 7693, keyed, with the domain as personalisation) over a superset of the line's tokens.
@@ -877,9 +878,10 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
     g->unit_id++;
     if (size_push(&s->starts, 0) < 0) return -1;
     s->prev_index = -1;
-    /* Units known to be exactly one of the matcher's lines: CSV and text lines (unless a quoted
-     * field or a lone carriage return joins or splits them), rendered table rows (marked). */
-    s->exact = !whole && (quotes || (n && buf[0] == 0x1e));
+    /* Units are exactly one of the matcher's lines unless a quoted field or a lone carriage
+     * return joins or splits them (``merged``): the text is the extractor's (HTML), or laid
+     * out by it line for line (CSV, plain text). */
+    s->exact = !whole;
     Py_ssize_t i = 0;
     while (i < n) {
         uint8_t c = buf[i];
@@ -888,7 +890,7 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
                 if (!whole && !in_quote) {
                     if (end_unit(g, s, buf, i) < 0) return -1;
                     if (size_push(&s->starts, i + 1) < 0) return -1;
-                    s->exact = quotes || (i + 1 < n && buf[i + 1] == 0x1e);
+                    s->exact = 1;
                 } else {
                     s->merged = 1;
                 }
@@ -1185,9 +1187,7 @@ static PyTypeObject GateType = {
 };
 
 /* ------------------------------------------------------------------------------------------ */
-/* HTML and JSON to text lines                                                                */
-
-static PyObject *ENTITIES; /* dict bytes name (with ';') -> bytes (UTF-8) */
+/* JSON string escapes                                                                         */
 
 static int put_utf8(ByteVec *o, uint32_t cp) {
     char b[4];
@@ -1214,444 +1214,6 @@ static int put_utf8(ByteVec *o, uint32_t cp) {
         n = 4;
     }
     return bytes_put(o, b, (size_t)n);
-}
-
-static int ci_starts(const uint8_t *p, Py_ssize_t left, const char *word) {
-    Py_ssize_t n = (Py_ssize_t)strlen(word);
-    if (left < n) return 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (LOWER[p[i]] != (uint8_t)word[i]) return 0;
-    return 1;
-}
-
-/* Position after the first case-insensitive "</name" ... ">" from i, or n; where that closing
- * tag starts goes to *close (n when there is none). */
-static Py_ssize_t skip_to_close(const uint8_t *s, Py_ssize_t i, Py_ssize_t n, const char *name, Py_ssize_t *close) {
-    char pat[24];
-    snprintf(pat, sizeof pat, "</%s", name);
-    *close = n;
-    while (i < n) {
-        const uint8_t *lt = memchr(s + i, '<', (size_t)(n - i));
-        if (!lt) return n;
-        i = lt - s;
-        if (ci_starts(s + i, n - i, pat)) {
-            *close = i;
-            const uint8_t *gt = memchr(s + i, '>', (size_t)(n - i));
-            return gt ? (gt - s) + 1 : n;
-        }
-        i++;
-    }
-    return n;
-}
-
-static const char *BLOCK[] = {
-    "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog",
-    "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "listing", "main", "menu", "nav", "ol",
-    "option", "p", "plaintext", "pre", "section", "summary", "table", "textarea", "ul", "xmp", NULL};
-static const char *PRE[] = {"pre", "textarea", "listing", "plaintext", "xmp", NULL};
-static const char *RAW_TEXT[] = {"textarea", "xmp", "plaintext", NULL};
-static const char *DROPPED[] = {"script", "style", "noscript", "template", "iframe", "noembed", "noframes", NULL};
-
-/* What the renderer needs to know of a tag name, looked up once per tag in a small table. */
-enum {
-    T_BLOCK = 1, T_PRE = 2, T_DROPPED = 4, T_RAW = 8, T_HEAD = 16, T_TR = 32, T_CELL = 64, T_TABLE = 128,
-    T_P = 256, T_BR = 512, T_HR = 1024, T_HEADING = 2048, T_PLAINTEXT = 4096, T_TEXTAREA = 8192,
-    T_VOID = 1 << 14, T_SCOPE = 1 << 15, T_TABLE_PART = 1 << 16, T_ROOT = 1 << 17,
-};
-typedef struct { char name[12]; int flags; } TagInfo;
-#define TAG_SLOTS 256
-static TagInfo TAGS[TAG_SLOTS];
-
-static unsigned tag_slot(const char *name) {
-    unsigned h = 2166136261u;
-    for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
-    return h & (TAG_SLOTS - 1);
-}
-
-static TagInfo *tag_entry(const char *name, int create) {
-    for (unsigned j = tag_slot(name);; j = (j + 1) & (TAG_SLOTS - 1)) {
-        if (!TAGS[j].name[0]) {
-            if (!create) return NULL;
-            snprintf(TAGS[j].name, sizeof TAGS[j].name, "%s", name);
-            return &TAGS[j];
-        }
-        if (strcmp(TAGS[j].name, name) == 0) return &TAGS[j];
-    }
-}
-
-static void init_tags(void) {
-    for (int i = 0; BLOCK[i]; i++) tag_entry(BLOCK[i], 1)->flags |= T_BLOCK;
-    const char *heads[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
-    for (int i = 0; i < 6; i++) tag_entry(heads[i], 1)->flags |= T_HEADING;
-    for (int i = 0; PRE[i]; i++) tag_entry(PRE[i], 1)->flags |= T_PRE;
-    for (int i = 0; DROPPED[i]; i++) tag_entry(DROPPED[i], 1)->flags |= T_DROPPED;
-    for (int i = 0; RAW_TEXT[i]; i++) tag_entry(RAW_TEXT[i], 1)->flags |= T_RAW;
-    tag_entry("plaintext", 1)->flags |= T_PLAINTEXT;
-    tag_entry("textarea", 1)->flags |= T_TEXTAREA;
-    tag_entry("head", 1)->flags |= T_HEAD;
-    tag_entry("tr", 1)->flags |= T_TR;
-    tag_entry("td", 1)->flags |= T_CELL;
-    tag_entry("th", 1)->flags |= T_CELL;
-    tag_entry("table", 1)->flags |= T_TABLE;
-    tag_entry("p", 1)->flags |= T_P;
-    tag_entry("br", 1)->flags |= T_BR;
-    tag_entry("hr", 1)->flags |= T_HR;
-    const char *voids[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link",
-                           "meta", "param", "source", "track", "wbr"};
-    for (size_t i = 0; i < sizeof voids / sizeof *voids; i++) tag_entry(voids[i], 1)->flags |= T_VOID;
-    const char *scopes[] = {"table", "td", "th", "caption", "button", "object", "marquee", "applet"};
-    for (size_t i = 0; i < sizeof scopes / sizeof *scopes; i++) tag_entry(scopes[i], 1)->flags |= T_SCOPE;
-    const char *parts[] = {"tr", "td", "th", "caption", "tbody", "thead", "tfoot"};
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) tag_entry(parts[i], 1)->flags |= T_TABLE_PART;
-    tag_entry("html", 1)->flags |= T_ROOT;
-    tag_entry("template", 1)->flags |= T_ROOT;
-}
-
-typedef struct {
-    ByteVec out;
-    size_t line_start;
-    int line_content;
-} Lines;
-
-static int line_break(Lines *l) {
-    if (!l->line_content) {
-        l->out.n = l->line_start;
-        return 0;
-    }
-    if (bytes_put(&l->out, "\n", 1) < 0) return -1;
-    l->line_start = l->out.n;
-    l->line_content = 0;
-    return 0;
-}
-
-static int put_text(Lines *l, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ') l->line_content = 1;
-    return bytes_put(&l->out, s, n);
-}
-
-/* The elements open at a point of the page, as far as line ends depend on them: an end tag
- * of an element that is not open (in scope) is ignored by the HTML parser, a block start closes
- * an open <p>, a heading started right in a heading closes that one, an end tag of any heading
- * closes the open one. Elements deeper than MAX_OPEN levels are not followed. */
-#define MAX_OPEN 512
-typedef struct {
-    char names[MAX_OPEN][12];
-    uint32_t hash[MAX_OPEN];  /* of the name: compared before the name */
-    int flags[MAX_OPEN];      /* the tag's T_* flags */
-    uint8_t pre[MAX_OPEN];    /* the element keeps its newlines (<pre>, white-space: pre) */
-    int n, npre;              /* open elements, and how many of them keep newlines */
-} OpenElements;
-
-static uint32_t name_hash(const char *name) {
-    uint32_t h = 2166136261u;
-    for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
-    return h;
-}
-
-static void close_to(OpenElements *o, int at) {
-    while (o->n > at) o->npre -= o->pre[--o->n];
-}
-
-/* The innermost open element named ``name`` (any heading for a heading) up to where the parser
- * stops looking: the document or a template always, the table for table parts, the table or a
- * cell (and the like, T_SCOPE) for everything else. -1 when there is none. */
-static int open_in_scope(const OpenElements *o, const char *name, int tf) {
-    uint32_t h = name_hash(name);
-    for (int i = o->n - 1; i >= 0; i--) {
-        int ef = o->flags[i];
-        if ((tf & T_HEADING) ? (ef & T_HEADING) : (o->hash[i] == h && strcmp(o->names[i], name) == 0)) return i;
-        if (ef & T_ROOT) return -1;
-        if (!(tf & T_TABLE) && ((ef & T_TABLE) || (!(tf & T_TABLE_PART) && (ef & T_SCOPE)))) return -1;
-    }
-    return -1;
-}
-
-/* Follow one tag (``pre``: a start tag whose element keeps its newlines); returns 0 for an end
- * tag the parser ignores (nothing open to close). */
-static int follow_tree(OpenElements *o, const char *name, int tf, int closing, int pre) {
-    if (closing) {
-        int at = (tf & T_BR) ? -1 : open_in_scope(o, name, tf);
-        if (at >= 0) close_to(o, at);
-        return at >= 0 || (tf & (T_P | T_BR)); /* "</p>" and "</br>" make an element of their own */
-    }
-    if ((tf & T_BLOCK) && !(tf & T_BR)) { /* a block start closes an open paragraph */
-        int p = open_in_scope(o, "p", T_P);
-        if (p >= 0) close_to(o, p);
-    }
-    if ((tf & T_HEADING) && o->n && (o->flags[o->n - 1] & T_HEADING)) close_to(o, o->n - 1);
-    if (!(tf & T_VOID) && o->n < MAX_OPEN) { /* deeper than that: not followed */
-        snprintf(o->names[o->n], sizeof o->names[0], "%s", name);
-        o->hash[o->n] = name_hash(o->names[o->n]);
-        o->flags[o->n] = tf;
-        o->pre[o->n++] = (uint8_t)pre;
-        o->npre += pre;
-    }
-    return 1;
-}
-
-static PyObject *entity_value(const uint8_t *name, Py_ssize_t len) {
-    PyObject *key = PyBytes_FromStringAndSize((const char *)name, len);
-    if (!key) return NULL;
-    PyObject *val = ENTITIES ? PyDict_GetItemWithError(ENTITIES, key) : NULL;
-    Py_DECREF(key);
-    if (!val || !PyBytes_Check(val)) {
-        PyErr_Clear();
-        return NULL;
-    }
-    return val; /* borrowed */
-}
-
-/* Decode the character reference at s[i] ('&') into the output as the HTML parser does:
- * numeric references, named ones with ';', and the legacy names it also takes without one
- * ("&eacute" "&amp"), longest first. Returns the position after it, 0 when it is no
- * reference (the '&' is text), -1 when out of memory. */
-static Py_ssize_t decode_entity(Lines *l, const uint8_t *s, Py_ssize_t i, Py_ssize_t n) {
-    Py_ssize_t k = i + 1;
-    if (k < n && s[k] == '#') {
-        k++;
-        int hex = k < n && (s[k] == 'x' || s[k] == 'X');
-        if (hex) k++;
-        uint32_t cp = 0;
-        Py_ssize_t d0 = k;
-        while (k < n && k - d0 < 8) {
-            uint8_t ch = LOWER[s[k]];
-            if (is_digit(ch)) cp = cp * (hex ? 16 : 10) + (ch - '0');
-            else if (hex && ch >= 'a' && ch <= 'f') cp = cp * 16 + (ch - 'a' + 10);
-            else break;
-            k++;
-        }
-        if (k == d0) return 0;
-        if (k < n && s[k] == ';') k++;
-        size_t before = l->out.n;
-        if (put_utf8(&l->out, cp) < 0) return -1;
-        for (size_t b = before; b < l->out.n; b++)
-            if (l->out.v[b] != ' ') l->line_content = 1;
-        return k;
-    }
-    while (k < n && k - i <= 32 && (is_alpha(LOWER[s[k]]) || is_digit(s[k]))) k++;
-    Py_ssize_t run = k - i - 1;
-    PyObject *val = NULL;
-    Py_ssize_t used = 0;
-    if (run > 0 && k < n && s[k] == ';') {
-        val = entity_value(s + i + 1, run + 1);
-        used = run + 1;
-    }
-    for (Py_ssize_t len = run < 8 ? run : 8; !val && len >= 2; len--) {
-        val = entity_value(s + i + 1, len); /* legacy names are 2 to 6 letters long */
-        used = len;
-    }
-    if (!val) return 0;
-    const char *v = PyBytes_AS_STRING(val);
-    Py_ssize_t vn = PyBytes_GET_SIZE(val);
-    if (vn == 2 && (uint8_t)v[0] == 0xC2 && (uint8_t)v[1] == 0xA0) {
-        v = " ";
-        vn = 1;
-    }
-    if (put_text(l, v, (size_t)vn) < 0) return -1;
-    return i + 1 + used;
-}
-
-/* The text of a <textarea> (references decoded), <xmp> or <plaintext> (as it is) from a to b:
- * the parser reads no tags in them, and their newlines end lines as in <pre>. */
-static int raw_text(Lines *l, const uint8_t *s, Py_ssize_t a, Py_ssize_t b, int references, int in_tr) {
-    Py_ssize_t i = a;
-    while (i < b) {
-        uint8_t c = s[i];
-        if (references && c == '&') {
-            Py_ssize_t k = decode_entity(l, s, i, b);
-            if (k < 0) return -1;
-            if (k > 0) {
-                i = k;
-                continue;
-            }
-        }
-        int rc;
-        if (c == '\n' && !in_tr) rc = line_break(l);
-        else if (c == '\r' && i + 1 < b && s[i + 1] == '\n') rc = 0;
-        else if (c == '\n' || c == '\r' || c == '\t' || c == '\f') rc = bytes_put(&l->out, " ", 1);
-        else if (c == 0xC2 && i + 1 < b && s[i + 1] == 0xA0) {
-            rc = bytes_put(&l->out, " ", 1);
-            i++;
-        } else rc = put_text(l, (const char *)s + i, 1);
-        if (rc < 0) return -1;
-        i++;
-    }
-    return 0;
-}
-
-/* render_html(data: bytes) -> bytes: the visible text of a page as the extractor lays it out:
- * a line per block element and per table row (cells separated by spaces), entities decoded,
- * scripts, styles and the head dropped, inline tags joining the text around them. */
-static PyObject *render_html(PyObject *self, PyObject *args) {
-    Py_buffer data;
-    if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
-    const uint8_t *s = data.buf;
-    Py_ssize_t n = data.len, i = 0;
-    Lines l;
-    memset(&l, 0, sizeof l);
-    int in_tr = 0;
-    OpenElements open;
-    open.n = open.npre = 0;
-    Py_ssize_t marker = -1; /* where the current row's "exactly one line" mark is, if any */
-    PyObject *result = NULL;
-    if (bytes_reserve(&l.out, (size_t)n + 16) < 0) goto oom;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c == '<' && i + 1 < n) {
-            uint8_t d = s[i + 1];
-            if (d == '!' || d == '?') {
-                if (ci_starts(s + i, n - i, "<!--")) {
-                    Py_ssize_t k = i + 4;
-                    while (k + 2 < n && !(s[k] == '-' && s[k + 1] == '-' && s[k + 2] == '>')) k++;
-                    i = k + 2 < n ? k + 3 : n;
-                } else {
-                    const uint8_t *gt = memchr(s + i, '>', (size_t)(n - i));
-                    i = gt ? (gt - s) + 1 : n;
-                }
-                continue;
-            }
-            int closing = d == '/';
-            Py_ssize_t k = i + 1 + closing;
-            if (k < n && ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')) {
-                char name[12];
-                int nl = 0;
-                while (k < n && (is_alpha(LOWER[s[k]]) || is_digit(s[k]))) {
-                    if (nl < 11) name[nl] = (char)LOWER[s[k]];
-                    nl++;
-                    k++;
-                }
-                name[nl < 11 ? nl : 11] = 0;
-                if (nl >= 11) name[0] = '?';
-                /* end of the tag, quotes in attribute values honoured */
-                Py_ssize_t tag_start = k;
-                uint8_t q = 0;
-                while (k < n) {
-                    uint8_t ch = s[k];
-                    if (q) {
-                        if (ch == q) q = 0;
-                    } else if (ch == '"' || ch == '\'') {
-                        q = ch;
-                    } else if (ch == '>') {
-                        break;
-                    }
-                    k++;
-                }
-                Py_ssize_t tag_end = k;
-                i = k < n ? k + 1 : n;
-                Py_ssize_t close;
-                const TagInfo *known = tag_entry(name, 0);
-                int tf = known ? known->flags : 0;
-                if (!closing && (tf & T_DROPPED)) {
-                    i = skip_to_close(s, i, n, name, &close);
-                    continue;
-                }
-                if (!closing && (tf & T_RAW)) { /* text up to its closing tag, no tags in it */
-                    int plaintext = tf & T_PLAINTEXT;
-                    Py_ssize_t after = plaintext ? n : skip_to_close(s, i, n, name, &close);
-                    if (plaintext) close = n;
-                    if ((in_tr ? bytes_put(&l.out, " ", 1) : line_break(&l)) < 0 ||
-                        raw_text(&l, s, i, close, tf & T_TEXTAREA, in_tr) < 0 ||
-                        (in_tr ? bytes_put(&l.out, " ", 1) : line_break(&l)) < 0)
-                        goto oom;
-                    i = after;
-                    continue;
-                }
-                if (!closing && (tf & T_HEAD)) {
-                    Py_ssize_t a = skip_to_close(s, i, n, "head", &close);
-                    Py_ssize_t b = i;
-                    while (b < n) { /* a head left open ends at the body */
-                        const uint8_t *lt = memchr(s + b, '<', (size_t)(n - b));
-                        if (!lt) { b = n; break; }
-                        b = lt - s;
-                        if (ci_starts(s + b, n - b, "<body")) break;
-                        b++;
-                    }
-                    i = a < b ? a : b;
-                    continue;
-                }
-                int styled_pre = 0;
-                if (!closing) {
-                    /* white-space: pre, pre-wrap, pre-line in a style attribute */
-                    for (Py_ssize_t a = tag_start; a + 5 < tag_end; a++)
-                        if (ci_starts(s + a, tag_end - a, "style")) {
-                            for (Py_ssize_t b = a; b + 2 < tag_end; b++)
-                                if (ci_starts(s + b, tag_end - b, "pre")) styled_pre = 1;
-                            break;
-                        }
-                }
-                /* The parser ignores a row, cell or table end tag outside a table, and an end tag
-                 * of a block that is not open; such stray tags end no line here either. */
-                if ((tf & T_TABLE_PART) && open_in_scope(&open, "table", T_TABLE) < 0)
-                    continue; /* a row, cell or caption tag outside a table */
-                if (!follow_tree(&open, name, tf, closing, (tf & T_PRE) || styled_pre) && (tf & T_BLOCK))
-                    continue; /* an end tag the parser ignores */
-                if (tf & T_TR) {
-                    if (closing && !in_tr) continue;
-                    if (line_break(&l) < 0) goto oom;
-                    in_tr = !closing;
-                    marker = -1;
-                    if (in_tr) { /* a row is one line of the extractor's, unless a table nests in it */
-                        if (bytes_put(&l.out, "\x1e", 1) < 0) goto oom;
-                        marker = (Py_ssize_t)l.out.n - 1;
-                    }
-                } else if (tf & T_TABLE) {
-                    if (marker >= 0 && (size_t)marker >= l.line_start) l.out.v[marker] = ' ';
-                    marker = -1;
-                    if (line_break(&l) < 0) goto oom;
-                    in_tr = 0;
-                } else if (tf & T_CELL) {
-                    if (bytes_put(&l.out, " ", 1) < 0) goto oom;
-                } else if (tf & T_BLOCK) {
-                    if (in_tr) {
-                        if (bytes_put(&l.out, " ", 1) < 0) goto oom;
-                    } else if (line_break(&l) < 0) {
-                        goto oom;
-                    }
-                }
-                continue;
-            }
-        }
-        if (c == '&') {
-            Py_ssize_t k = decode_entity(&l, s, i, n);
-            if (k < 0) goto oom;
-            if (k > 0) {
-                i = k;
-                continue;
-            }
-        }
-        if (c == '\n' || c == '\r' || c == '\t' || c == '\f') {
-            if (open.npre && !in_tr && c == '\n') {
-                if (line_break(&l) < 0) goto oom;
-            } else if (!(open.npre && c == '\r' && i + 1 < n && s[i + 1] == '\n')) {
-                if (bytes_put(&l.out, " ", 1) < 0) goto oom;
-            }
-            i++;
-            continue;
-        }
-        if (c == 0xC2 && i + 1 < n && s[i + 1] == 0xA0) {
-            if (bytes_put(&l.out, " ", 1) < 0) goto oom;
-            i += 2;
-            continue;
-        }
-        /* plain text: copy the run up to the next markup character */
-        Py_ssize_t k = i + 1;
-        while (k < n && s[k] != '<' && s[k] != '&' && s[k] != '\n' && s[k] != '\r' && s[k] != '\t' &&
-               s[k] != '\f' && s[k] != 0xC2)
-            k++;
-        if (put_text(&l, (const char *)s + i, (size_t)(k - i)) < 0) goto oom;
-        i = k;
-    }
-    if (line_break(&l) < 0) goto oom;
-    result = PyBytes_FromStringAndSize(l.out.v, (Py_ssize_t)l.out.n);
-    goto done;
-oom:
-    PyErr_NoMemory();
-done:
-    PyMem_Free(l.out.v);
-    PyBuffer_Release(&data);
-    return result;
 }
 
 static int hexval(uint8_t c) {
@@ -1711,20 +1273,8 @@ done:
     return result;
 }
 
-static PyObject *set_entities(PyObject *self, PyObject *arg) {
-    if (!PyDict_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "entities must be a dict of bytes to bytes");
-        return NULL;
-    }
-    Py_INCREF(arg);
-    Py_XSETREF(ENTITIES, arg);
-    Py_RETURN_NONE;
-}
-
 static PyMethodDef module_methods[] = {
-    {"render_html", render_html, METH_VARARGS, "render_html(data) -> the visible text lines of an HTML page."},
     {"render_json", render_json, METH_VARARGS, "render_json(data) -> JSON text with string escapes decoded."},
-    {"set_entities", set_entities, METH_O, "set_entities(dict) -> None: HTML entity names (with ';') to UTF-8."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef gate_module = {PyModuleDef_HEAD_INIT, "fingerprints._gate",
@@ -1733,7 +1283,6 @@ static struct PyModuleDef gate_module = {PyModuleDef_HEAD_INIT, "fingerprints._g
 
 PyMODINIT_FUNC PyInit__gate(void) {
     init_tables();
-    init_tags();
     if (PyType_Ready(&GateType) < 0) return NULL;
     PyObject *m = PyModule_Create(&gate_module);
     if (!m) return NULL;

@@ -1,16 +1,18 @@
 """The compiled first look at a document: which of its lines can hold one of a leak's records.
 
 Almost everything a monitor fetches is unrelated to the leak. The matcher would find that out
-too, but it pays Python costs per token and needs the document extracted first (HTML parsed,
-CSV read). :class:`DocumentGate` runs the matcher's candidate test in C (``_gate.c``) on the
-raw text instead: the same keyed fingerprints (BLAKE2b, same key and domains) of the same
-tokens, the same posting keys (a leaked ID; a leak name token with a leak birth date on a line
-or on a neighbouring one), over units of text that each contain whole lines of what the
-extractor would produce. Where it finds nothing, the matcher could not have found a candidate
-either; where it finds something, it returns the byte ranges around those lines (the nearest
-line with words on either side, so that wrapped rows keep their neighbours) for the matcher to
-verify. On lines that are exactly one of the matcher's lines it also applies the matcher's
-conflict rule (an ID-shaped number that is not leaked asks for two exact name columns).
+too, but it pays Python costs per token. :class:`DocumentGate` runs the matcher's candidate
+test in C (``_gate.c``) on the document's text instead: raw text, CSV and JSON as they are, an
+HTML page as the extractor's own text of it (``tracker.prefilter`` calls the extractor's
+``html_text``; the gate has no HTML reader of its own). It computes the same keyed
+fingerprints (BLAKE2b, same key and domains) of the same tokens, the same posting keys (a
+leaked ID; a leak name token with a leak birth date on a line or on a neighbouring one), over
+units of text that each contain whole lines of what the extractor would produce. Where it
+finds nothing, the matcher could not have found a candidate either; where it finds something,
+it returns the byte ranges around those lines (the nearest line with words on either side, so
+that wrapped rows keep their neighbours) for the matcher to verify. On lines that are exactly
+one of the matcher's lines it also applies the matcher's conflict rule (an ID-shaped number
+that is not leaked asks for two exact name columns).
 
 It is exact in the direction that matters: a document the gate passes over would have been
 clean. The tests check that on generated corpora, document by document.
@@ -20,7 +22,6 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from html.entities import html5
 
 import numpy as np
 
@@ -35,24 +36,16 @@ try:  # built by ``pip install`` (setup.py); without it the matcher does all the
 except ImportError:  # pragma: no cover - only on installs without a C compiler
     _gate = None
 
-#: How ``DocumentGate.scan`` reads a text: one unit per line; per line, with quoted CSV fields
-#: spanning lines; the whole text as one unit.
+#: How ``DocumentGate.scan`` reads a text: one unit per line (the extractor's lines of an HTML
+#: page); per line, with quoted CSV fields spanning lines; the whole text as one unit.
 LINES, CSV_LINES, WHOLE = 0, 1, 2
 _C_US, _C_EU = 4, 8
 _ORDER = {0: 0, 1: F_US, 2: F_EU}
-
-if _gate is not None:
-    _gate.set_entities({name.encode(): value.encode("utf-8") for name, value in html5.items()})
 
 
 def available() -> bool:
     """Whether the compiled gate was built."""
     return _gate is not None
-
-
-def render_html(data: bytes) -> bytes:
-    """The visible text of an HTML page (UTF-8 bytes), one line per line of the extracted text."""
-    return _gate.render_html(data)
 
 
 def render_json(data: bytes) -> bytes:
@@ -123,4 +116,4 @@ class DocumentGate:
         return self._gate.h64(domain, value)
 
 
-__all__ = ["CSV_LINES", "LINES", "WHOLE", "Candidates", "DocumentGate", "available", "render_html", "render_json"]
+__all__ = ["CSV_LINES", "LINES", "WHOLE", "Candidates", "DocumentGate", "available", "render_json"]

@@ -1,13 +1,16 @@
-"""Clean documents found without extracting them: the compiled gate on the raw text.
+"""Clean documents found without extracting them in full: the compiled gate on their text.
 
 Most scanned documents hold no leaked record. For text, CSV, HTML and JSON, the gate
-(``fingerprints.gate``) reads the raw bytes (HTML through a C renderer that lays the page out
-in the extractor's lines) and names the few lines that could hold a record; only those lines,
-with their neighbours, go to the matcher. If the matcher finds no record there, the
-full document could not give one either, and it is clean without being parsed. Anything the
-gate cannot read exactly as the extractor would (binary formats, archives, other encodings
-than UTF-8, XML, text that looks binary) takes the full path, as does every document the
-matcher finds a record in: its verdict, score and fields always come from the whole document.
+(``fingerprints.gate``) reads the document's text and names the few lines that could hold a
+record; only those lines, with their neighbours, go to the matcher. If the matcher finds no
+record there, the full document could not give one either, and it is clean. Text, CSV and
+JSON are scanned as raw bytes. An HTML page is scanned as the extractor's own text of it:
+``text_view`` calls ``tracker.extract.html.html_text`` on the page decoded exactly as the
+extractor decodes it, so the gate's lines are the lines the full path matches, by
+construction (there is no second HTML layout to disagree with the first). Anything the gate
+cannot read exactly as the extractor would (binary formats, archives, other encodings than
+UTF-8, XML, text that looks binary) takes the full path, as does every document the matcher
+finds a record in: its verdict, score and fields always come from the whole document.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from fingerprints.matcher import Matcher
 from tracker.errors import TrackerError
 from tracker.extract import Limits
 from tracker.extract.detect import declared_kind, magic_kind, sniff_markup_kind
+from tracker.extract.html import html_text
 from tracker.extract.tables import find_delimiter, rows_text
 from tracker.extract.text import check_not_binary, normalize_newlines
 
@@ -47,7 +51,7 @@ class TextView:
 
     kind: str
     body: bytes          # the document without its UTF-8 byte-order mark
-    text: bytes          # what the gate scans (rendered HTML, or ``body``)
+    text: bytes          # what the gate scans: the extractor's text of an HTML page (UTF-8), else ``body``
     declared: str | None
 
     def excerpts(self, ranges: Sequence[tuple[int, int]]) -> str:
@@ -55,7 +59,7 @@ class TextView:
         return _GAP.join(self._lines(self.text[start:end].decode("utf-8", "replace")) for start, end in ranges)
 
     def _lines(self, piece: str) -> str:
-        if self.kind == "html":
+        if self.kind == "html":  # already the extractor's lines
             return piece
         if self.delimiter is not None:
             try:
@@ -91,6 +95,7 @@ def text_view(data: bytes, name: str, content_type: str | None, limits: Limits |
     if b"\x00" in body:
         return None
     sample = body[:_SAMPLE]
+    decoded: str | None = None
     if body.isascii():
         if len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > 0.02 * len(sample):
             return None
@@ -105,7 +110,10 @@ def text_view(data: bytes, name: str, content_type: str | None, limits: Limits |
     declared = declared_kind(name, content_type)
     kind = declared or sniff_markup_kind(head) or "text"
     if kind == "html":
-        return TextView("html", body, gate.render_html(body), declared)
+        # What ``extract`` reads: ``decode`` gives exactly this string for UTF-8 without NULs
+        # (with or without its BOM), and ``read_text`` passes it to ``html_text`` with this name.
+        page = decoded if decoded is not None else body.decode("ascii")
+        return TextView("html", body, html_text(page, name).encode("utf-8"), declared)
     if kind == "json":
         return TextView("json", body, body, declared)
     if kind in ("csv", "text"):
