@@ -98,6 +98,31 @@ def test_bad_documents_give_error_results_and_the_run_goes_on(
         assert [Path(d.source).name for d in s.exec(select(Document)).all()] == ["hit.csv"]
 
 
+def test_a_container_with_an_unreadable_part_is_an_error_unless_it_hits(
+        engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
+    """What could not be read may hold the records: a zip whose readable member is clean and
+    whose other member is an image is an error, never clean; with leaked rows it is a hit."""
+    import io
+    import zipfile
+
+    _register(engine, settings, synthetic_leak)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(200)
+
+    def zipped(csv_bytes: bytes) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("rows.csv", csv_bytes)
+            z.writestr("screenshot.png", png)
+        return buf.getvalue()
+
+    scanner = _scanner(engine, settings)
+    [clean] = scanner.scan_bytes("mixed.zip", zipped(b"name,city\nnobody,nowhere\n"))
+    assert clean.verdict == "error" and clean.error and "screenshot.png" in clean.error
+    leaked = synthetic_leak.repost_csv(tmp_path / "r.csv", [1, 2, 3]).read_bytes()
+    [hit] = scanner.scan_bytes("leaked.zip", zipped(leaked))
+    assert hit.verdict == "hit" and hit.records == [2, 3, 4]
+
+
 def test_unreadable_file_is_an_error_result(engine: Engine, settings: Settings,
                                             synthetic_leak: SyntheticLeak, tmp_path: Path) -> None:
     _register(engine, settings, synthetic_leak)

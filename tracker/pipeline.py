@@ -177,6 +177,10 @@ class Scanner:
             return self.errors(source, f"internal error while reading the document ({exc.__class__.__name__})",
                                sha256)
         if not any(match.verdict == "hit" for _, match in matches):
+            if extracted.errors:  # what could not be read may hold the records: not "clean"
+                more = f" (and {len(extracted.errors) - 1} more)" if len(extracted.errors) > 1 else ""
+                return self.errors(source, f"no record in what could be read, but a part could not be read: "
+                                           f"{extracted.errors[0]}{more}", sha256)
             # Clean documents leave no trace in the database: most of what is scanned is
             # unrelated to any leak, and storing it would cost a transaction per paste.
             log.info("scanned %s (%d bytes, %d parts): clean", source, len(data), len(texts))
