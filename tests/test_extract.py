@@ -136,13 +136,13 @@ def test_stray_quote_does_not_swallow_the_file() -> None:
 # --- HTML ---------------------------------------------------------------------------------------
 
 PAGE = """<!DOCTYPE html>
-<html><head><title>Title is dropped</title><style>td { color: red }</style>
-<script>var secret = "not text";</script></head>
+<html><head><title>Title is text</title><style>td { color: red }</style>
+<script>var rows = "script text";</script></head>
 <body>
   <h1>Leaked   list</h1>
   <p>Posted by <b>someone</b> &amp; re-posted
      here.<br>Second&nbsp;line</p>
-  <script>document.write("no")</script><noscript>Enable JS</noscript><template><p>hidden</p></template>
+  <script>document.write("yes")</script><noscript>Enable JS</noscript><template><p>template</p></template>
   <table>
     <thead><tr><th>Name</th><th>DOB</th><th>ID</th></tr></thead>
     <tbody>
@@ -157,9 +157,15 @@ PAGE = """<!DOCTYPE html>
 </body></html>"""
 
 PAGE_LINES = [
+    "Title is text",
+    "td { color: red }",
+    'var rows = "script text";',
     "Leaked list",
     "Posted by someone & re-posted here.",
     "Second line",
+    'document.write("yes")',
+    "Enable JS",
+    "template",
     "Name\tDOB\tID",
     "Kalo Mire\t1990-01-02\tX1234567",
     "\ttwo paras\ta b",
@@ -202,6 +208,65 @@ def test_content_type_beats_extension() -> None:
 
 def test_marker_characters_in_the_page_do_not_break_lines() -> None:
     assert html_text("<p>a\x01b\x02c</p><p>d</p>") == "a b c\nd"
+
+
+def test_html_keeps_the_text_of_every_element() -> None:
+    """Head, title, scripts, styles, noscript, template contents (nested too), iframe, noembed,
+    noframes, xmp, plaintext: all text; each raw text element on lines of its own, its newlines
+    kept (a script's data array keeps a row per line)."""
+    page = ("<html><head><title>Kalo Mire</title><style>p { x: 1 }</style>"
+            "<script>var rows = [\n  ['Kalo', 'Mire', '1990-01-02'],\n  ['Tasu', 'Vone', '<td>x']\n];</script>"
+            "</head><body><p>a<script>inline()</script>b</p><noscript><p>no <b>js</b></p></noscript>"
+            "<template><p>t1</p><template><table><tr><td>c1</td><td>c2</td></tr></table></template></template>"
+            "<iframe>if <p>raw</p></iframe><noembed>ne</noembed><noframes>nf</noframes><xmp>x &amp; y</xmp>"
+            "<plaintext>rest <b>is</b> text\nto the end")
+    lines = ["Kalo Mire", "p { x: 1 }", "var rows = [", "  ['Kalo', 'Mire', '1990-01-02'],",
+             "  ['Tasu', 'Vone', '<td>x']", "];", "a", "inline()", "b", "no js", "t1", "c1\tc2",
+             "if <p>raw</p>", "ne", "nf", "x &amp; y", "rest <b>is</b> text", "to the end"]
+    assert html_text(page).split("\n") == lines
+    bs4_page = page.split("<iframe>")[0]  # html.parser has no raw text iframe, xmp or plaintext
+    assert bs4_text(bs4_page).split("\n") == lines[:12]
+
+
+@pytest.mark.parametrize("spelling", ["<tr>|<td>", "<TR>|<TD>", "<tr class=r>|<td class='a>b'>", '<tr">|<td">'])
+def test_html_rows_and_cells_without_a_table_stay_apart(spelling: str) -> None:
+    """The parser drops row and cell tags outside a table (a pasted fragment of one); their
+    words still do not run together, and each row is a line."""
+    tr, td = spelling.split("|")
+    page = f"<div><p>copied:</p>{tr}{td}Kalo</td>{td}Mire</td>{td}1990-01-02</td></tr>{tr}{td}Tasu</td></tr></div>"
+    assert html_text(page).split("\n") == ["copied:", "Kalo\tMire\t1990-01-02", "Tasu"]
+
+
+def test_html_table_tag_markers_stay_out_of_raw_text() -> None:
+    """The cell and row markers put in before parsing never change a script's or a text area's
+    text, whatever the tags' spelling."""
+    for extra in ("", "<td class=x>cell</td>"):
+        page = f"<script>var s = '<td>a<tr>b<TD class=c>d';</script><textarea><td>e</textarea>{extra}"
+        assert html_text(page).split("\n")[:2] == ["var s = '<td>a<tr>b<TD class=c>d';", "<td>e"]
+
+
+def test_html_plain_and_fancy_table_tags_give_the_same_lines() -> None:
+    """Bare ``<td>`` tags are marked by a plain replace, other spellings by a regex: one rule."""
+    rows = "".join(f"<tr><td>{i}</td><td>Kalo Mire</td><td></td><th>x</th></tr>\n" for i in range(5))
+    page = f"<p>before</p><table>{rows}</table><p>after</p>"
+    fancy = page.replace("<td>", '<td class="c">').replace("<th>", "<TH>").replace("<tr>", "<tr\n>")
+    assert html_text(page) == html_text(fancy) == bs4_text(page) == bs4_text(fancy)
+    assert html_text(page).split("\n")[1] == "0\tKalo Mire\t\tx"
+
+
+def test_html_empty_first_cell_keeps_its_tab_whatever_the_whitespace() -> None:
+    for page in ("<table><tr><td></td><td>b</td></tr></table>", "<table><tr>\n  <td></td>\n  <td>b</td></tr></table>"):
+        assert html_text(page) == bs4_text(page) == "\tb"
+
+
+def test_nesting_bomb_keeps_raw_text() -> None:
+    """The degraded reading of a page too deep to parse keeps scripts and titles as text too."""
+    depth = 6_000
+    page = ("<title>Kalo Mire</title><script>var a = '<b>Tasu</b>';\nvar b = 1;</script>"
+            + "<div>x " * depth + "</div>" * depth + "<plaintext>tail <i>kept</i>")
+    lines = only_part(extract(page.encode(), "deep.html")).text.split("\n")
+    assert lines[:3] == ["Kalo Mire", "var a = '<b>Tasu</b>';", "var b = 1;"]
+    assert lines[-1] == "tail <i>kept</i>"
 
 
 # --- JSON ---------------------------------------------------------------------------------------

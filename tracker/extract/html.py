@@ -1,10 +1,20 @@
 """HTML to lines of text, table rows as tab-joined cells.
 
+Every text node of the page is kept, wherever the parser puts it: in the head (``<title>``),
+in scripts and styles, in ``<noscript>``, in ``<template>`` contents. Re-posts hide in all of
+them (a ``<script>`` data array, a title). The content of a raw text element (``RAW_TEXT_TAGS``:
+script, style, title, textarea, ...) is laid out on lines of its own, with its newlines kept.
+
+This is the one layout of HTML text in the project: the full path's extractor and the
+compiled gate's first look (``tracker.prefilter``) both read a page through ``html_text``.
+
 Speed matters (whole crawled pages go through here), so the page is never walked node by node
-in Python. Lexbor parses it in C; a few CSS queries find the elements that end lines, rows and
-cells, and a marker character is inserted before/after each (bare ``<td>`` tags get theirs by
-a text replace before parsing); one ``text()`` call then returns the whole page, and plain
-``str`` operations and one regex (all in C) turn whitespace and markers into lines. The
+in Python. Lexbor parses it in C (the HTML standard's tree construction, tag soup included).
+Cell and row start tags get a marker character by a text replace before parsing (see
+``_separate_table_tags``: that also keeps apart the cells of a pasted table fragment, whose
+tags the parser drops); a few CSS queries find the elements that end lines and rows, and a
+marker is inserted before/after each; one ``text()`` call then returns the whole page, and
+plain ``str`` operations and one regex (all in C) turn whitespace and markers into lines. The
 Python loop runs per block element or table row, never per text node. Preformatted text
 (``<pre>``, ``<textarea>``, ``white-space: pre`` styles: where paste sites put raw pastes)
 keeps its lines. BeautifulSoup does the same job if lexbor ever fails on a page.
@@ -20,31 +30,60 @@ from tracker.errors import ExtractionError
 from tracker.extract.lines import ALL_MARKERS, ANY_MARKER, CELL, LINE, PRE_SPACE, ROW_CLOSE, ROW_OPEN, finish
 from tracker.extract.messages import where
 
-#: A cell start tag other than a bare lower-case ``<td>``/``<th>`` (attributes, upper case).
-_FANCY_CELL_TAG = re.compile(r"<[tT][dDhH][\s/]|<(?:T[dDhH]|t[DH])>")
-
-DROPPED_TAGS = ["script", "style", "noscript", "template", "head", "iframe", "noembed", "noframes"]
+#: Elements whose content the HTML parser keeps as one text node, as written (the raw text and
+#: escapable raw text elements of the HTML standard, and ``plaintext``). Each is laid out on
+#: lines of its own, keeping its newlines: a script's data array keeps one row per line.
+#: ``noscript`` is not one: lexbor parses with scripting disabled, so its content is markup.
+RAW_TEXT_TAGS = ["script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes", "plaintext"]
+#: Elements whose newlines and spaces are kept as they are.
+PRE_TAGS = ["pre", "listing", *RAW_TEXT_TAGS]
 #: Elements that end a line. Table sections (thead, tbody, tfoot) are not needed: rows mark
-#: themselves, and each selector costs time on every element of the page.
+#: themselves, and each selector costs time on every element of the page. Preformatted
+#: elements end lines too (see ``_lexbor_text``), without a selector of their own here.
 BLOCK_TAGS = [
     "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog",
     "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "listing", "main", "menu", "nav", "ol",
-    "option", "p", "plaintext", "pre", "section", "summary", "table", "textarea", "ul", "xmp",
+    "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "main", "menu", "nav", "noscript", "ol",
+    "option", "p", "section", "summary", "table", "template", "ul",
 ]
-#: Elements whose newlines and spaces are kept as they are.
-PRE_TAGS = ["pre", "textarea", "listing", "plaintext", "xmp"]
-_BLOCK_SELECTOR = ",".join(BLOCK_TAGS)
+_PRE_BLOCKS = frozenset(PRE_TAGS)
+_RAW_TEXT = frozenset(RAW_TEXT_TAGS)
+_PRE_STYLE = '[style*="pre"]'  # white-space: pre, pre-wrap, pre-line
+_PRE_SELECTOR = ",".join([*PRE_TAGS, _PRE_STYLE])
+_BLOCK, _ROW, _PRE = "block", "row", "pre"
+_KIND = {**{tag: _BLOCK for tag in BLOCK_TAGS}, "tr": _ROW, **{tag: _PRE for tag in PRE_TAGS}}
 #: Nesting deeper than this is refused to the parser (see ``_too_deep``).
 _MAX_DEPTH = 5_000
 _DEPTH_CHECK_TAGS = 20_000
 _DEPTH_CHUNK = 4096  # small, so that "running + all of a chunk" stays a tight bound
 _NESTING_TAG = re.compile(r"<(/?)(?:div|section|article|aside|nav|main|header|footer|blockquote|ul|ol|dl|"
-                          r"table|form|fieldset|figure|details|center|menu|dir|dialog|address)[\s/>]", re.IGNORECASE)
-_ANY_TAG = re.compile(r"<[^>]*>")
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_PRE_SELECTOR = ",".join([*PRE_TAGS, '[style*="pre"]'])  # white-space: pre, pre-wrap, pre-line
-_DROPPED_SELECTOR = ",".join(DROPPED_TAGS)
+                          r"table|form|fieldset|figure|details|center|menu|dir|dialog|address|template)[\s/>]",
+                          re.IGNORECASE)
+#: A cell or row start tag other than a bare lower-case ``<td>``, ``<th>`` or ``<tr>``: other
+#: case, attributes, or a tag name that only starts like one (``<td">``, which the parser takes
+#: for an unknown element, but the source for a cell all the same).
+_FANCY_TABLE_TAG = re.compile(r"<[tT][dDhHrR](?![>A-Za-z0-9-])|<(?:T[dDhHrR]|t[DHR])>")
+#: Such a tag in any spelling, to its ``>`` as the HTML tokenizer finds it (a quoted attribute
+#: value may hold one), within a bound (so that a page of unclosed ``<td`` costs linear time; a
+#: longer tag is left as it is).
+_TABLE_TAG = re.compile(
+    r"""<t([dhr])(?![a-z0-9-])(?:[^>="']|=\s*"[^"]{0,2048}"|=\s*'[^']{0,2048}'|=|["']){0,512}>""", re.IGNORECASE)
+#: What follows each row start tag: whitespace to the parser (it changes no tree), a line end
+#: here. Where the tag makes a row, the row's own marker replaces it.
+_ROW_BREAK = "\f"
+#: A row break with the first cell marker after it (whitespace between).
+_DROPPED_ROW = re.compile("\f(?:[ \t\n\r\f]*\x02)?")
+#: The degraded reading of a page too deep to parse (``_tagless_text``): a raw text element
+#: (its content is text up to its end tag), ``<plaintext>`` (the rest is text), or anything the
+#: HTML tokenizer could read as a tag, comment or declaration, up to the first ``>`` (where a
+#: tag ends or before: no text is taken for markup), within a bound.
+_TAGLESS = re.compile(
+    r"<(script|style|title|textarea|xmp|iframe|noembed|noframes)(?=[\s/>])[^>]{0,4096}>(.*?)"
+    r"(?:</\1(?=[\s/>])[^>]{0,4096}>|\Z)"
+    r"|<plaintext(?=[\s/>])[^>]{0,4096}>(.*)"
+    r"|<[A-Za-z/!?][^>]{0,4096}>",
+    re.IGNORECASE | re.DOTALL)
+_ESCAPABLE_RAW_TEXT = frozenset({"title", "textarea"})  # character references are decoded in these
 
 
 def html_text(html: str, name: str = "") -> str:
@@ -90,45 +129,148 @@ def _too_deep(html: str) -> bool:
 
 
 def _tagless_text(html: str) -> str:
-    """Degraded text of a page too deep to parse: every tag ends a line, entities decoded."""
-    text = _SCRIPT_OR_STYLE.sub(" ", html)
-    return "\n".join(line for line in (unescape(piece).strip() for piece in _ANY_TAG.split(text)) if line)
+    """Degraded text of a page too deep to parse: every tag ends a line, entities decoded,
+    the content of raw text elements (scripts, titles, ...) kept as lines of text."""
+    pieces: list[str] = []
+    at = 0
+    for found in _TAGLESS.finditer(html):
+        pieces.append(unescape(html[at:found.start()]))
+        raw, rest = found.group(2), found.group(3)
+        if raw is not None:
+            decode = found.group(1).lower() in _ESCAPABLE_RAW_TEXT
+            pieces.extend(unescape(line) if decode else line for line in raw.splitlines())
+        elif rest is not None:
+            pieces.extend(rest.splitlines())
+        at = found.end()
+    pieces.append(unescape(html[at:]))
+    return "\n".join(line for line in (piece.strip() for piece in pieces) if line)
+
+
+def _separate_table_tags(html: str) -> str:
+    """A cell marker after every cell start tag of the source, a row break after every row's.
+
+    Where the parser makes cells and rows of them (in a table), the markers mark them. Where
+    it drops the tags (rows and cells outside any table: a fragment of a table pasted into a
+    page), the markers still keep the cells' words apart and end a line at each row, where
+    the text would otherwise run together, one name glued to the next. A marker after a
+    cell start tag ends up in that cell, or as text where the tag is dropped, so it changes
+    no element of the tree; the row break is whitespace, which changes none either. Inside
+    raw text (a script quoting ``"<td>"``) they are taken out again (``_raw_text``).
+    """
+    if _FANCY_TABLE_TAG.search(html) is None:  # the common generated table: plain replaces, in C
+        return html.replace("<td>", "<td>" + CELL).replace("<th>", "<th>" + CELL).replace("<tr>", "<tr>" + _ROW_BREAK)
+    return _TABLE_TAG.sub(_tag_and_marker, html)
+
+
+def _tag_and_marker(found: re.Match[str]) -> str:
+    return found.group() + (_ROW_BREAK if found.group(1) in "rR" else CELL)
+
+
+def _raw_text(text: str) -> str:
+    """The content of a raw text element without the markers ``_separate_table_tags`` put in."""
+    return text.replace(CELL, "").replace(">" + _ROW_BREAK, ">") if CELL in text or _ROW_BREAK in text else text
 
 
 def _lexbor_text(html: str) -> str:
     from selectolax.lexbor import LexborHTMLParser
 
-    # Bare <td>/<th> tags (the usual generated table) get their cell marker by a plain text
-    # replace before parsing (text inside a cell stays in the cell); anything fancier is marked
-    # on the parsed tree, one node at a time.
-    plain_cells = _FANCY_CELL_TAG.search(html) is None
-    if plain_cells:
-        html = html.replace("<td>", "<td>" + CELL).replace("<th>", "<th>" + CELL)
-    tree = LexborHTMLParser(html)
-    for node in tree.css(_DROPPED_SELECTOR):
-        node.decompose(recursive=False)  # detach only: a dropped node may sit inside another
-    _mark(tree.css(_BLOCK_SELECTOR), tree.css("tr"), () if plain_cells else tree.css("td,th"))
-    for pre in reversed(tree.css(_PRE_SELECTOR)):  # innermost first: an outer one then sees marked text
-        pre.replace_with(_pre_marked(pre.text()))
+    tree = LexborHTMLParser(_separate_table_tags(html))
     root = tree.root
-    return finish(root.text() if root is not None else "")
+    if root is None:
+        return ""
+    _inline_templates(tree)
+    blocks, rows, pres = _structure(root, tree.css(_PRE_STYLE))
+    _mark(blocks, rows)
+    for pre in reversed(pres):  # innermost first: an outer one then sees marked text
+        tag = pre.tag
+        text = _pre_marked(_raw_text(pre.text()) if tag in _RAW_TEXT else pre.text())
+        pre.replace_with(LINE + text + LINE if tag in _PRE_BLOCKS else text)
+    return _finish(root.text())
+
+
+def _structure(root: Any, styled: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """The block elements, table rows and preformatted elements under ``root``, in document order.
+
+    One walk of the tree, in C, with a dictionary look-up per element in Python: cheaper than
+    a CSS selector list, which lexbor tries element by element, selector by selector.
+    """
+    blocks: list[Any] = []
+    rows: list[Any] = []
+    pres: list[Any] = []
+    kind = _KIND.get
+    styled_ids = {node.mem_id for node in styled}
+    for node in root.traverse():
+        found = kind(node.tag)
+        if styled_ids and node.mem_id in styled_ids:
+            pres.append(node)
+        elif found is _PRE:
+            pres.append(node)
+        if found is _BLOCK:
+            blocks.append(node)
+        elif found is _ROW:
+            rows.append(node)
+    return blocks, rows, pres
+
+
+def _inline_templates(tree: Any) -> None:
+    """Move the content of every ``<template>`` into the element itself.
+
+    The parser puts a template's content in a fragment of its own, outside the document tree,
+    where neither CSS queries nor ``text()`` reach. Moved in, it is laid out like the rest of
+    the page. Templates nested in a moved content are moved on the next round.
+    """
+    while True:
+        moved = False
+        for fragment in tree.template_fragments():
+            if fragment.first_child is None:
+                continue
+            host = fragment.parent
+            for node in list(fragment.iter(include_text=True)):
+                host.insert_child(node, move=True)
+            moved = True
+        if not moved:
+            return
 
 
 def bs4_text(html: str) -> str:
     """The same text as the lexbor path, through BeautifulSoup's pure-Python parser."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup.find_all(DROPPED_TAGS):
-        tag.decompose()
-    _mark(soup.find_all(BLOCK_TAGS), soup.find_all("tr"), soup.find_all(["td", "th"]))
+    if any(marker in html for marker in ALL_MARKERS):
+        html = ANY_MARKER.sub(" ", html)
+    soup = BeautifulSoup(_separate_table_tags(html), "html.parser")
+    _mark(soup.find_all(BLOCK_TAGS), soup.find_all("tr"))
+    types = _bs4_text_types()
     for pre in reversed(soup.select(_PRE_SELECTOR)):
-        pre.replace_with(_pre_marked(pre.get_text()))
-    return finish(soup.get_text())
+        tag = pre.name
+        text = _pre_marked(_raw_text(pre.get_text(types=types)) if tag in _RAW_TEXT else pre.get_text(types=types))
+        pre.replace_with(LINE + text + LINE if tag in _PRE_BLOCKS else text)
+    return _finish(soup.get_text(types=types))
 
 
-def _mark(blocks: Iterable[Any], rows: Iterable[Any], cells: Iterable[Any]) -> None:
-    """Insert line, row and cell markers around the elements that structure the text.
+def _bs4_text_types() -> tuple[type, ...]:
+    """Every kind of string bs4 makes of text (script, style, template and ruby text included:
+    ``get_text`` leaves those out by default), but not comments or declarations."""
+    from bs4 import element
+
+    names = ["NavigableString", "CData", "Script", "Stylesheet", "TemplateString", "RubyTextString",
+             "RubyParenthesisString"]
+    return tuple(getattr(element, name) for name in names if hasattr(element, name))
+
+
+def _finish(text: str) -> str:
+    """The page's marked text to lines. A row break right at the start of a marked row is the
+    row's own (``_separate_table_tags``); any other ends a line (a row the parser dropped), and
+    the first cell marker after it starts that line (no tab before it, as in a marked row)."""
+    if _ROW_BREAK in text:
+        text = text.replace(ROW_OPEN + _ROW_BREAK, ROW_OPEN)
+        if _ROW_BREAK in text:
+            text = _DROPPED_ROW.sub(LINE, text) if CELL in text else text.replace(_ROW_BREAK, LINE)
+    return finish(text)
+
+
+def _mark(blocks: Iterable[Any], rows: Iterable[Any]) -> None:
+    """Insert line and row markers around the elements that structure the text.
 
     The nodes are lexbor nodes or bs4 tags: both take a string in ``insert_before/after``.
     """
@@ -138,8 +280,6 @@ def _mark(blocks: Iterable[Any], rows: Iterable[Any], cells: Iterable[Any]) -> N
     for node in rows:
         node.insert_before(ROW_OPEN)
         node.insert_after(ROW_CLOSE)
-    for node in cells:
-        node.insert_before(CELL)
 
 
 def _pre_marked(text: str) -> str:

@@ -30,8 +30,9 @@ def finish(text: str) -> str:
     if ROW_OPEN in text:
         if LINE in text:
             text = fold_spaces(_ROW_WITH_BREAK.sub(lambda row: row.group().replace(LINE, " "), text))
-        # the first cell of a row starts its line: no tab before it
-        text = text.replace(ROW_OPEN + " " + CELL, ROW_OPEN).replace(ROW_OPEN + CELL, ROW_OPEN)
+        # the first cell of a row starts its line: no tab before it (one tab: an empty first
+        # cell keeps the tab after it)
+        text = text.replace(ROW_OPEN + " ", ROW_OPEN).replace(ROW_OPEN + CELL, ROW_OPEN)
         text = text.replace(ROW_OPEN, LINE).replace(ROW_CLOSE, LINE)
     if CELL in text:
         text = text.replace(" " + CELL, CELL).replace(CELL + " ", CELL).replace(CELL, "\t")
