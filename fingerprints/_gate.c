@@ -813,6 +813,27 @@ static int two_names_hit(Gate *g, Scan *s) {
     return 0;
 }
 
+/* ``index.posting_key_name_pair``: two name tokens of one record, in either order. */
+#define PAIR_TAG 0x9A1B9A1B9A1B9A1BULL
+
+/* Whether two distinct name tokens of the unit are two names of one record (a names-only row). */
+static int name_pair_hit(Gate *g, Scan *s) {
+    U64Vec *names = &s->names;
+    if (names->n < 2) return 0;
+    s->pairs += (long)(names->n * names->n / 2);
+    if (s->pairs > MAX_PAIRS) {
+        s->gave_up = 1;
+        return 1;
+    }
+    for (size_t i = 0; i < names->n; i++)
+        for (size_t j = i + 1; j < names->n; j++) {
+            uint64_t a = names->v[i], b = names->v[j];
+            if (a == b) continue;
+            if (posting_has(g, mix(mix(a < b ? a : b, a < b ? b : a), PAIR_TAG))) return 1;
+        }
+    return 0;
+}
+
 /* The next unit starts with nothing of its own. */
 static void next_unit(Gate *g, Scan *s) {
     s->names.n = s->dobs.n = 0;
@@ -834,7 +855,11 @@ static int end_unit(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t end) {
     int exact = s->exact && !s->merged && s->ntok <= LONG_LINE;
     int prev_part = 0;
     if (!s->hit) {
-        if (exact && g->has_id_role && s->has_idcert ? two_names_hit(g, s) : pairs_hit(g, s, &s->names, &s->dobs))
+        /* On an exact line with an ID-shaped number that is not leaked, the matcher takes a record
+         * only with its birth date and whole name (two_names_hit); elsewhere a name with a birth
+         * date, or two names of one record, make the line a candidate. */
+        if (exact && g->has_id_role && s->has_idcert ? two_names_hit(g, s)
+                                                     : pairs_hit(g, s, &s->names, &s->dobs) || name_pair_hit(g, s))
             s->hit = 1;
         else if (s->prev_index >= 0) {
             /* A row wrapped onto two lines: a line with names and no date borrows the dates of a

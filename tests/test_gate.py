@@ -193,6 +193,27 @@ def test_documents_are_cleared_without_extraction_and_hits_still_found(
 
 
 @needs_gate
+def test_lists_of_weak_matches_pass_the_gate(
+        engine: Engine, settings_: Settings, synthetic_leak: SyntheticLeak) -> None:
+    """IDs alone, names alone, names with weak fields: the matcher's hits, so never cleared unread."""
+    gated, full = _scanners(engine, settings_, synthetic_leak.path)
+    people = synthetic_leak.people[:30]
+    docs = {
+        "ids.txt": "\n".join(f"A{p.a_number}" for p in people).encode(),
+        "names.txt": "\n".join(f"{n}. {p.first_name.title()} {p.last_name.title()}"
+                               for n, p in enumerate(people, 1)).encode(),
+        "names.html": ("<ul>" + "".join(f"<li>{p.last_name}, {p.first_name}</li>" for p in people)
+                       + "</ul>").encode(),
+        "weak.json": json.dumps([{"name": f"{p.first_name} {p.last_name}", "country": p.country}
+                                 for p in people]).encode(),
+    }
+    for name, data in docs.items():
+        assert _outcome(gated.scan_bytes(name, data, name=name)) == _outcome(full.scan_bytes(name, data, name=name))
+        assert full.scan_bytes(name, data, name=name)[0].verdict == "hit", name
+    assert gated.gated_clean == 0
+
+
+@needs_gate
 def test_a_roster_of_other_people_is_cleared_by_the_gate(
         engine: Engine, settings_: Settings, synthetic_leak: SyntheticLeak) -> None:
     """People who share first names and birth dates with the leak, with IDs of their own."""
