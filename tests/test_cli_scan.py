@@ -38,7 +38,10 @@ def test_scan_json_lines_for_files_and_folders(cli, demo: SyntheticLeak, tmp_pat
     assert result.exit_code == 0, result.stderr
     lines = _lines(result.stdout)
     assert [Path(r["source"]).name for r in lines] == ["single.csv", "b.html", "c.txt", "a.csv"]
-    assert all(set(r) == JSON_KEYS for r in lines)  # no "error" key unless there is an error
+    # no "error" key unless there is an error; hits say how many rows chance would explain
+    assert all(set(r) == (JSON_KEYS | {"expected_chance", "rows"} if r["verdict"] == "hit" else JSON_KEYS)
+               for r in lines)
+    assert all(r["expected_chance"] < len(r["records"]) <= r["rows"] for r in lines if r["verdict"] == "hit")
     verdicts = {Path(r["source"]).name: (r["verdict"], r["records"]) for r in lines}
     assert verdicts == {"single.csv": ("hit", [4, 5]), "a.csv": ("hit", [1, 2, 3]), "b.html": ("hit", [11]),
                         "c.txt": ("clean", [])}

@@ -58,6 +58,10 @@ def test_scan_bytes_gives_one_result_per_leak_and_stores_the_hit(
     assert leak.name == "demo" and hit.record_ids == [1, 5, 8] and hit.n_records == 3
     assert document.source == "https://paste.example/abc" and document.kind is not None
     assert [d["id"] for d in hit.records_detail] == [1, 5, 8]
+    # how sure: far fewer than the 3 records expected by chance, among the rows compared
+    assert hit.expected_chance is not None and 0 <= hit.expected_chance < 0.01
+    assert hit.rows_compared is not None and hit.rows_compared >= 3
+    assert by_leak["demo"].to_json()["expected_chance"] == hit.expected_chance
     for detail in hit.records_detail:
         assert detail["evidence"] and all(_masked(v) == v for v in detail["evidence"].values())
         assert all(isinstance(v, float | int) for v in detail["fields"].values())

@@ -113,6 +113,9 @@ class Hit(SQLModel, table=True):
     fields: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"nullable": False})
     # per record: {"id", "score", "fields": {column: similarity}, "part", "line", "evidence": {column: masked}}
     records_detail: list[dict[str, Any]] = _json()
+    #: Rows expected to match this well by chance in this document (migration 0004; NULL before).
+    expected_chance: float | None = None
+    rows_compared: int | None = None
     status: str = Field(default="new", index=True, sa_column_kwargs={"server_default": "new"})
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()

@@ -59,12 +59,18 @@ class ScanResult:
     error: str | None = None
     hit_id: int | None = None
     new_hit: bool = False
+    #: For hits: rows expected to match this well by chance, of ``rows`` compared.
+    expected_chance: float | None = None
+    rows: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``tracker scan --json`` line: ids, numbers and hashes only."""
         out: dict[str, Any] = {"source": self.source, "leak": self.leak, "verdict": self.verdict,
                                "score": round(self.score, 4), "records": self.records, "fields": self.fields,
                                "sha256": self.sha256}
+        if self.expected_chance is not None:
+            out["expected_chance"] = self.expected_chance
+            out["rows"] = self.rows
         if self.error is not None:
             out["error"] = self.error
         return out
@@ -97,7 +103,13 @@ def _hit_data(match: DocumentMatch) -> store.HitData:
         score=float(match.score), record_ids=[int(r) for r in match.record_ids],
         fields=_numbers_only(match.fields),
         records_detail=[_record_detail(r) for r in sorted(match.records, key=lambda r: r.record_id)],
+        expected_chance=_chance(match.expected_chance), rows_compared=int(match.rows),
     )
+
+
+def _chance(value: float) -> float:
+    """Expected chance matches to three significant digits (what an analyst compares)."""
+    return float(f"{value:.3g}")
 
 
 def iter_files(path: Path) -> list[Path]:
@@ -199,7 +211,8 @@ class Scanner:
                     hit, created = store.record_hit(session, leak_id=leak.id, document_id=document.id or 0,
                                                     data=found)
                     results.append(ScanResult(source, leak.name, "hit", sha256, found.score, found.record_ids,
-                                              found.fields, hit_id=hit.id, new_hit=created))
+                                              found.fields, hit_id=hit.id, new_hit=created,
+                                              expected_chance=found.expected_chance, rows=found.rows_compared))
                 # At least one leak hit (clean documents returned above). While the text is in hand:
                 # a keyed sketch lets the workflow group mirrors that differ slightly (near-duplicates)
                 # into one incident.

@@ -122,6 +122,8 @@ class HitData:
     record_ids: list[int]
     fields: dict[str, Any]
     records_detail: list[dict[str, Any]]
+    expected_chance: float | None = None
+    rows_compared: int | None = None
 
 
 def record_hit(session: Session, *, leak_id: int, document_id: int, data: HitData,
@@ -132,7 +134,8 @@ def record_hit(session: Session, *, leak_id: int, document_id: int, data: HitDat
     """
     now = now or utcnow()
     values = {"score": data.score, "n_records": len(data.record_ids), "record_ids": data.record_ids,
-              "fields": data.fields, "records_detail": data.records_detail}
+              "fields": data.fields, "records_detail": data.records_detail,
+              "expected_chance": data.expected_chance, "rows_compared": data.rows_compared}
 
     def find() -> Hit | None:
         return session.exec(select(Hit).where(Hit.leak_id == leak_id, Hit.document_id == document_id)).first()

@@ -25,6 +25,7 @@ def hit_json(hit: Hit, leak: Leak, document: Document, *, detail: bool = False) 
     data: dict[str, Any] = {
         "id": hit.id, "leak": leak.name, "status": hit.status, "score": round(hit.score, 4),
         "n_records": hit.n_records, "records": hit.record_ids, "fields": hit.fields,
+        "expected_chance": hit.expected_chance, "rows_compared": hit.rows_compared,
         "source": document.source, "sha256": document.sha256, "size": document.size,
         "content_type": document.content_type, "first_seen": document.first_seen.isoformat(),
         "last_seen": document.last_seen.isoformat(), "created_at": hit.created_at.isoformat(),
@@ -33,6 +34,13 @@ def hit_json(hit: Hit, leak: Leak, document: Document, *, detail: bool = False) 
     if detail:
         data["records_detail"] = hit.records_detail
     return data
+
+
+def _chance_text(hit: Hit) -> str:
+    """How sure the hit is: rows a document of this size would match as well by chance."""
+    if hit.expected_chance is None:
+        return ""
+    return f"  (by chance: {hit.expected_chance:.2g} of {hit.rows_compared} rows expected)"
 
 
 def _numbers(fields: dict[str, Any]) -> str:
@@ -77,7 +85,7 @@ def show(ctx: typer.Context, hit_id: Annotated[int, typer.Argument(metavar="ID",
     console = out()
     console.print(Text.assemble(
         f"hit #{hit.id}  leak ", (leak.name, "bold"), f"  status {hit.status}  score {hit.score:.2f}  "
-        f"{hit.n_records} record(s)\n", "source ", document.source,
+        f"{hit.n_records} record(s)", _chance_text(hit), "\nsource ", document.source,
         f"\nsha256 {document.sha256}  first seen {document.first_seen:%Y-%m-%d %H:%M}  "
         f"last seen {document.last_seen:%Y-%m-%d %H:%M}",
     ))

@@ -96,7 +96,8 @@ def scan(
 
     With --json, prints one JSON object per document per leak: source, leak, verdict
     (hit, clean or error), score, records (leak record ids), fields (per-column numbers),
-    sha256 and, for errors, error. Logs and progress go to stderr.
+    sha256, for hits expected_chance and rows (how many of the document's rows would match as
+    well by chance), and for errors, error. Logs and progress go to stderr.
     """
     from tracker.pipeline import Scanner
 
@@ -137,7 +138,8 @@ def _note(result: ScanResult) -> str:
         return result.error
     if result.hit_id is None:
         return ""
-    return f"{'new ' if result.new_hit else ''}hit #{result.hit_id}"
+    chance = "" if result.expected_chance is None else f" (by chance: {result.expected_chance:.2g} of {result.rows} rows)"
+    return f"{'new ' if result.new_hit else ''}hit #{result.hit_id}{chance}"
 
 
 def _print_table(rows: list[ScanResult]) -> None:
