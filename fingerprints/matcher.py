@@ -446,7 +446,9 @@ class Matcher:
                 for dh in dobs:
                     keys.append(posting_key_name_dob(nh, dh))
                     owner.append(wi)
-            if len(w.names) >= 2 and self._pair_keys:
+            # Two names alone against another birth date or ID on the row are never a match
+            # (x10^4, or ruled out): name pairs are looked up only on rows without either.
+            if len(w.names) >= 2 and self._pair_keys and not w.flags & (F_DOBLIKE | F_IDSHAPE):
                 ordered = sorted(w.names)
                 for i, x in enumerate(ordered):
                     for y in ordered[i + 1:]:
@@ -492,6 +494,7 @@ class Matcher:
         keep: list[int] = []
         keys: list[int] = []
         owner: list[int] = []
+        relevant = self.tokens.relevant
         for i in chosen:
             toks = split[i]
             if len(toks) > LONG_LINE:
@@ -522,6 +525,9 @@ class Matcher:
                     keys.append(posting_key_name_dob(nh, dh))
                     owner.append(i)
             paired = sorted({nh for t in a.pairs.intersection(toks) for nh in infos[t].names})
+            if len(paired) >= 2 and any((f := relevant.get(t)) is not None and f.flags & (F_DOBLIKE | F_IDSHAPE)
+                                        for t in toks):
+                paired = []  # as in _match_lines: two names alone never outweigh another date or ID
             for k, x in enumerate(paired):
                 for y in paired[k + 1:]:
                     keys.append(posting_key_name_pair(x, y))
@@ -735,6 +741,10 @@ class Matcher:
                 col_score[ci] = [1.0]
                 log_e += math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))
 
+        # Another ID on the row: only the birth date with the whole name, exactly, can outweigh it.
+        id_conflict = has_id and not got_id and bool(w.flags & F_IDSHAPE)
+        if id_conflict and not got_dob:
+            return None
         identifying_name = False
         name_columns_matched = 0
         first_name_seen = first_name_matched = False
@@ -754,7 +764,7 @@ class Matcher:
                     exact_names.append(hv)
                     continue
                 exact_all = False
-                hit = self._fuzzy(rid, a + k, w, used)
+                hit = None if id_conflict else self._fuzzy(rid, a + k, w, used)
                 if hit is None:
                     scores.append(0.0)
                     continue
@@ -792,8 +802,8 @@ class Matcher:
             log_e = max(log_e, math.log10(ONE_KIND_FLOOR))
         # Every identifying field the row has that disagrees with the record counts against it:
         # the line is about someone else who shares some values (a recombined or namesake row).
-        if has_id and not got_id and w.flags & F_IDSHAPE:
-            if not (got_dob and whole_name):
+        if id_conflict:
+            if not whole_name:
                 return None
             log_e += ID_CONFLICT
         if has_dob and not got_dob and w.flags & F_DOBLIKE:
