@@ -21,6 +21,7 @@ keeps its lines. BeautifulSoup does the same job if lexbor ever fails on a page.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from html import unescape
@@ -191,16 +192,17 @@ def _lexbor_text(html: str) -> str:
 def _structure(root: Any, styled: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
     """The block elements, table rows and preformatted elements under ``root``, in document order.
 
-    One walk of the tree, in C, with a dictionary look-up per element in Python: cheaper than
-    a CSS selector list, which lexbor tries element by element, selector by selector.
+    One walk of the tree, in C, with a dictionary look-up of each element's lexbor tag id in
+    Python: cheaper than a CSS selector list, which lexbor tries element by element, selector
+    by selector (the ids of known tags are lexbor's constants; they serve every namespace).
     """
     blocks: list[Any] = []
     rows: list[Any] = []
     pres: list[Any] = []
-    kind = _KIND.get
+    kind = _kinds_by_tag_id().get
     styled_ids = {node.mem_id for node in styled}
     for node in root.traverse():
-        found = kind(node.tag)
+        found = kind(node.tag_id)
         if styled_ids and node.mem_id in styled_ids:
             pres.append(node)
         elif found is _PRE:
@@ -210,6 +212,14 @@ def _structure(root: Any, styled: list[Any]) -> tuple[list[Any], list[Any], list
         elif found is _ROW:
             rows.append(node)
     return blocks, rows, pres
+
+
+@functools.cache
+def _kinds_by_tag_id() -> dict[int, str]:
+    from selectolax.lexbor import LexborHTMLParser
+
+    parser = LexborHTMLParser("")
+    return {parser.create_node(tag).tag_id: kind for tag, kind in _KIND.items()}
 
 
 def _inline_templates(tree: Any) -> None:
