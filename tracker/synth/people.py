@@ -8,7 +8,10 @@ exercise the same normalisation paths a real leak would.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -210,6 +213,95 @@ POOLS: tuple[NamePool, ...] = (
 
 COUNTRIES: tuple[str, ...] = tuple(sorted({c for pool in POOLS for c, _ in pool.countries}))
 
+
+# --- the realistic population: the same regions plus Vietnam, surnames that look like particles,
+# and Zipf-weighted names (the first name of each list is the most common) ---
+
+def _insert(names: tuple[str, ...], extra: dict[int, str]) -> tuple[str, ...]:
+    """``names`` with each ``extra`` value put at its rank (0-based), in rank order."""
+    out = list(names)
+    for rank, name in sorted(extra.items()):
+        out.insert(min(rank, len(out)), name)
+    return tuple(out)
+
+
+# Surnames that are, or begin with, words a normaliser may take for particles: "DE LA O" (whose
+# compound form "DE LA O MARTÍNEZ" loses everything but the particle when the second surname is
+# dropped), "DEL RIO", the Chinese DU, the Vietnamese LE, DO, DA.
+PARTICLE_LIKE_SURNAMES: tuple[str, ...] = ("DE LA O", "DEL RIO", "DU", "LE", "DO", "DA")
+
+_SPANISH_SURNAMES_REAL = _insert(_SPANISH_SURNAMES, {18: "DE LA O", 33: "DEL RIO"})
+_CHINA_SURNAMES_REAL = _insert(_CHINA_SURNAMES, {7: "DU"})
+_VIETNAM_MALE = _split("""MINH, DUC, HUNG, TUAN, ANH, THANH, DUNG, QUANG, HOANG, NAM, LONG, KHANH, BAO, HIEU,
+PHUC, TRUNG, VIET, HAI, SON, THANG""")
+_VIETNAM_FEMALE = _split("""LAN, HUONG, THU, LINH, MAI, HOA, NGOC, TRANG, HANH, PHUONG, THAO, NHUNG, HIEN, YEN,
+VY, TAM""")
+_VIETNAM_SURNAMES = _split("""NGUYEN, TRAN, LE, PHAM, HOANG, HUYNH, PHAN, VU, VO, DANG, BUI, DO, HO, NGO, DUONG,
+LY, DA, TRUONG, DINH, LAM""")
+
+
+def _realistic(pool: NamePool) -> NamePool:
+    """A classic pool as the realistic population has it (Spanish and Chinese surnames extended)."""
+    if pool.surnames[: len(_SPANISH_SURNAMES)] == _SPANISH_SURNAMES:  # every Spanish-speaking pool
+        rest = pool.surnames[len(_SPANISH_SURNAMES):]
+        return dataclasses.replace(pool, surnames=_SPANISH_SURNAMES_REAL + rest)
+    if pool.region == "china":
+        return dataclasses.replace(pool, surnames=_CHINA_SURNAMES_REAL, weight=3)
+    return pool
+
+
+REALISTIC_POOLS: tuple[NamePool, ...] = tuple(_realistic(p) for p in POOLS) + (
+    NamePool("vietnam", (("VIETNAM", 1.0),), _VIETNAM_MALE, _VIETNAM_FEMALE, _VIETNAM_SURNAMES,
+             compound_given=0.3, weight=2),
+)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Where invented people come from: the name pools, and how names are weighted within a pool.
+
+    An exponent of 0 draws every name of a pool list equally often; an exponent s > 0 gives
+    the name of rank r (1-based, in pool order: the lists start with the commonest names) a
+    weight of r^-s, as real name frequencies fall off. Given names are more concentrated
+    than surnames (JOSÉ, MARÍA). With such weights a large leak and an unrelated roster of
+    the same population share many (birth date, first name, surname) combinations by chance,
+    as real ones do.
+    """
+
+    name: str
+    pools: tuple[NamePool, ...]
+    zipf_given: float = 0.0
+    zipf_surname: float = 0.0
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(sorted({c for pool in self.pools for c, _ in pool.countries}))
+
+    @functools.cached_property
+    def _cum_weights(self) -> dict[tuple[int, float], list[float]]:
+        table: dict[tuple[int, float], list[float]] = {}  # by id() of the pool's own tuples
+        for pool in self.pools:
+            for names, s in ((pool.male, self.zipf_given), (pool.female, self.zipf_given),
+                             (pool.surnames, self.zipf_surname)):
+                table[id(names), s] = list(itertools.accumulate((r + 1) ** -s for r in range(len(names))))
+        return table
+
+    def pick(self, rng: random.Random, names: tuple[str, ...], exponent: float) -> str:
+        """One name of a pool list, uniformly (``exponent`` 0) or by Zipf rank."""
+        if not exponent:
+            return rng.choice(names)
+        return rng.choices(names, cum_weights=self._cum_weights[id(names), exponent])[0]
+
+
+#: The pools of the first generated corpora, every name equally likely (the default: tests and
+#: corpora made before the realistic population stay the same for the same seed).
+CLASSIC = Population("classic", POOLS)
+#: Zipf-weighted names (given names s = 1.0, surnames s = 0.7), a Vietnamese pool and
+#: particle-like surnames: for the new re-post forms, the scale suite and the throughput stream.
+REALISTIC = Population("realistic", REALISTIC_POOLS, zipf_given=1.0, zipf_surname=0.7)
+POPULATIONS: dict[str, Population] = {p.name: p for p in (CLASSIC, REALISTIC)}
+ALL_COUNTRIES: tuple[str, ...] = REALISTIC.countries
+
 # Names used only for people outside the detention data (other leaks, reporters, officials):
 # they never occur in a synthetic leak, so documents built from them are clean by construction.
 OUTSIDER_FIRST = _split("""JAMES, MARY, HAROLD, HEATHER, MICHAEL, JENNIFER, WILLIAM, LINDA, RICHARD,
@@ -250,7 +342,6 @@ def _weighted(rng: random.Random, options: tuple[tuple[str, float], ...]) -> str
     return rng.choices(names, weights)[0]
 
 
-_POOL_WEIGHTS = [p.weight for p in POOLS]
 _DOB_SPAN = (DOB_END - DOB_START).days
 
 
@@ -267,24 +358,27 @@ def random_date(rng: random.Random, start: dt.date, days: int) -> dt.date:
 
 
 class PersonFactory:
-    """Draws invented people from the pools; deterministic for a given ``random.Random``.
+    """Draws invented people from a population's pools; deterministic for a given ``random.Random``.
 
     A-numbers are unique across everything one factory hands out, so leak rows, look-alike
     rows and strangers never share an ID by accident.
     """
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, population: Population | None = None) -> None:
         self.rng = rng
+        self.population = population or CLASSIC
+        self._pool_weights = [p.weight for p in self.population.pools]
         self.used_ids: set[str] = set()
 
     def pool(self, region: str | None = None) -> NamePool:
         """The pool named ``region``, or one drawn by the pools' weights."""
+        pools = self.population.pools
         if region is None:
-            return self.rng.choices(POOLS, _POOL_WEIGHTS)[0]
-        for pool in POOLS:
+            return self.rng.choices(pools, self._pool_weights)[0]
+        for pool in pools:
             if pool.region == region:
                 return pool
-        raise ValueError(f"unknown name pool {region!r}; known: {', '.join(p.region for p in POOLS)}")
+        raise ValueError(f"unknown name pool {region!r}; known: {', '.join(p.region for p in pools)}")
 
     def new_id(self) -> str:
         """A fresh nine-digit A-number (without the "A")."""
@@ -297,9 +391,10 @@ class PersonFactory:
     def given_name(self, pool: NamePool, gender: str) -> str:
         """One or two given names of the pool for that gender."""
         names = pool.male if gender == "M" else pool.female
-        first = self.rng.choice(names)
+        pick, s = self.population.pick, self.population.zipf_given
+        first = pick(self.rng, names, s)
         if self.rng.random() < pool.compound_given:
-            second = self.rng.choice(names)
+            second = pick(self.rng, names, s)
             if second != first and " " not in first and "-" not in first:
                 first = f"{first} {second}"
         return first
@@ -307,16 +402,17 @@ class PersonFactory:
     def surname(self, pool: NamePool, gender: str) -> str:
         """A surname of the pool: maybe compound, maybe with a particle, feminised where the language does."""
         rng = self.rng
-        last = rng.choice(pool.surnames)
+        pick, s = self.population.pick, self.population.zipf_surname
+        last = pick(rng, pool.surnames, s)
         if gender == "F":
             for male, female in pool.female_surname:
                 if last.endswith(male):
                     last = last[: -len(male)] + female
                     break
-        if pool.particles and rng.random() < pool.particle_rate:
+        if pool.particles and rng.random() < pool.particle_rate and last.split()[0] not in PARTICLES:
             last = f"{rng.choice(pool.particles)} {last}"
         if rng.random() < pool.compound_surname:
-            second = rng.choice(pool.surnames)
+            second = pick(rng, pool.surnames, s)
             if second != last:
                 last = f"{last} {second}"
         return last
