@@ -43,6 +43,7 @@ NUM_PERM = 32
 MINHASH_SEED = 20221130
 ID_TAG = 0x1D1D1D1D1D1D1D1D
 _CHUNK = 20_000  # rows sketched and salted per numpy batch while building
+_WEAK_SAMPLE = 200_000  # records whose weak values measure how they go with names
 
 
 def _h32(x: int) -> int:
@@ -253,6 +254,7 @@ def build_index(
     id_lengths: Counter[int] = Counter()
     id_numbers = array("q")  # numeric IDs, for the density of the leak's ID range (never stored)
     name_ends = array("Q")   # each record's first and last name token, for how names pair up
+    weak_by_name: dict[int, array] = {}  # weak column -> (first name end, last name end, value) rows
     name_len_max = 0
     dob_all = array("Q")
     weak_all = array("Q")
@@ -285,6 +287,7 @@ def build_index(
             rows[pos] = ()  # type: ignore[index]
         rid = int(record_ids[pos])
         salt = keyer.h64(keyed.SALT, str(rid))
+        record_weak_start = len(entry_hash)
         names: list[int] = []
         dobs: list[int] = []
         ids: list[int] = []
@@ -353,6 +356,11 @@ def build_index(
         unique_names = set(names)
         if len(unique_names) >= 2:
             name_ends.extend((names[0], names[-1]))
+        if names and pos < _WEAK_SAMPLE:
+            for k in range(record_weak_start, len(entry_hash)):
+                ci = entry_col[k]
+                if roles[ci].is_weak:
+                    weak_by_name.setdefault(ci, array("Q")).extend((names[0], names[-1], entry_hash[k]))
         pair_names = sorted(unique_names)
         for i, a in enumerate(pair_names):
             for b in pair_names[i + 1:]:
@@ -426,6 +434,8 @@ def build_index(
             "weak_words": min(weak_words, 12),
             "id_density_log10": _id_density_log10(id_numbers),
             "name_pair_k": _name_pair_correlation(name_ends),
+            "weak_name_k": {str(ci): k for ci, v in weak_by_name.items()
+                            if (k := _weak_name_correlation(v)) is not None},
             "dob_collision_log10": _collision_log10(dob_all),
             "pair_keys": True,
         },
@@ -464,6 +474,25 @@ def _name_pair_correlation(ends: "array[int]") -> float | None:
     if pa <= 0 or pb <= 0 or pairs <= 0:
         return None
     return round(min(max(pairs / (pa * pb), 1.0), 1000.0), 1)
+
+
+def _weak_name_correlation(rows: "array[int]") -> float | None:
+    """How much likelier two records are to share a weak value (a country, a gender) when they
+    share a name than at random: names run in countries, first names say the gender. The
+    matcher divides a weak field's evidence by it on rows where a name agrees. Rounded, >= 1."""
+    if len(rows) < 600:
+        return None
+    arr = np.frombuffer(rows, dtype=np.uint64).reshape(-1, 3)
+    weak = _collision_rate(arr[:, 2])
+    if weak <= 0:
+        return None
+    best = 1.0
+    for end in (0, 1):
+        name = _collision_rate(arr[:, end])
+        both = _collision_rate(mix_np(arr[:, end], arr[:, 2]))
+        if name > 0:
+            best = max(best, both / (name * weak))
+    return round(min(best, 1e6), 1)
 
 
 def _id_density_log10(numbers: "array[int]") -> float | None:

@@ -69,7 +69,7 @@ from .tokens import (
 )
 
 #: A document is a hit when chance explains its matched rows with probability below 10**-this.
-DOCUMENT_EVIDENCE = 4.0
+DOCUMENT_EVIDENCE = 3.5
 #: A row whose chance explanation is this likely or more carries no evidence (E >= 1) and is not
 #: even kept; between 1 and this it is reported only in documents mostly made of leaked rows.
 ROW_MAX_EXPECTED = 10.0
@@ -89,8 +89,10 @@ NAME_PAIR_CORRELATION = 10.0
 ID_CONFLICT = 3.0
 DOB_CONFLICT = 4.0
 DOB_CONFLICT_WITH_ID = 1.0
-#: Per name the record has that the row gives otherwise: its first name, and all of its names.
+#: Per name the record has that the row gives otherwise: its first name, its surname (or one of
+#: its surnames), all of its names. A name agrees when spelled exactly or nearly (>= NAME_AGREES).
 NAME_CONFLICT = 2.0
+NAME_AGREES = 0.75
 #: A birth date is never rarer than one day of the leak's span, nor than the chance that two of
 #: its records share a birth date (measured at registration: ages and placeholder dates cluster).
 DOB_DAYS_FLOOR = 1.0
@@ -100,7 +102,11 @@ WINDOW = 40
 MAX_NGRAM = 6
 FUZZY_MIN_SIMILARITY = 0.5
 FUZZY_MAX_BIGRAM_EDITS = 4
-FUZZY_PENALTY = 20.0
+#: A name spelled nearly (similarity s of salted bigrams) is as common as the name times
+#: 10^(FUZZY_PENALTY_LOG10 + FUZZY_PER_DISTANCE x (1 - s)): one typo x~100, two x~1000 (many names
+#: lie within an edit or two of another).
+FUZZY_PENALTY_LOG10 = 1.0
+FUZZY_PER_DISTANCE = 4.0
 NAME_P_FLOOR = 1e-5
 
 
@@ -138,7 +144,8 @@ class _Anchors:
 class _Window:
     """Evidence one line (or window of a long line) offers."""
 
-    __slots__ = ("part", "line", "tokens", "names", "ids", "dobs", "flags", "phrases", "covered", "_alpha", "text")
+    __slots__ = ("part", "line", "tokens", "names", "name_count", "ids", "dobs", "flags", "phrases", "covered",
+                 "_alpha", "text")
 
     def __init__(self, part: int, line: int, tokens: list[bytes], text: str) -> None:
         self.part = part
@@ -146,6 +153,8 @@ class _Window:
         self.tokens = tokens
         self.text = text
         self.names: set[int] = set()
+        #: How many tokens of the window give each name: one token fills one name of a record.
+        self.name_count: dict[int, int] = {}
         self.ids: set[int] = set()
         self.dobs: dict[int, int] = {}  # fingerprint -> how many readings its token had
         self.flags = 0
@@ -191,6 +200,11 @@ class Matcher:
         self._dob_floor = max(DOB_DAYS_FLOOR / max(index.dob_span_days, 365),
                               10.0 ** collision if collision is not None else 0.0)
         self._pair_k = max(1.0, float(index.meta.get("name_pair_k") or NAME_PAIR_CORRELATION))
+        measured = index.meta.get("weak_name_k")
+        #: log10 of how much likelier a weak value is shared once a name is (per column). Older
+        #: indexes did not measure it: there a country or gender adds nothing to a name.
+        self._weak_name_k = ({int(c): math.log10(k) for c, k in measured.items()} if measured is not None else
+                             {i: 99.0 for i, r in enumerate(self._roles) if r in (Role.COUNTRY, Role.GENDER)})
         self._pair_keys = bool(index.meta.get("pair_keys"))
         self.tokens = TokenTable(index, keyer)
         self._order = 0
@@ -256,16 +270,13 @@ class Matcher:
         rows.add(low)
         # A leaked ID, two leak names, or a leak name together with a leak date.
         id_t = self.tokens.t_id.intersection(tokens)
-        if not id_t:
+        # IDs written in digit groups are only assembled per line, wherever they are.
+        spaced = len(DIGIT_GROUPS.intersection(tokens)) >= 2 and any(ih for _, ih in self._grouped_ids(token_list))
+        if not id_t and not spaced:
             name_t = self.tokens.t_name.intersection(tokens)
-            has_names = bool(name_t)
             has_dates = not (self.tokens.t_date.isdisjoint(tokens) and self.tokens.t_month.isdisjoint(tokens))
-            spaced = ((has_names or has_dates) and len(DIGIT_GROUPS.intersection(tokens)) >= 2
-                      and any(ih for _, ih in self._grouped_ids(token_list)))
-            if not (has_names and has_dates) and not spaced and len(name_t) < 2:
+            if not (name_t and has_dates) and len(name_t) < 2:
                 return []
-        else:
-            spaced = False
         self._order = self._date_order(tokens) if order is None else order
         relevant = self.tokens.relevant
         found = id_t.union(self.tokens.t_name.intersection(tokens), self.tokens.t_date.intersection(tokens),
@@ -378,6 +389,8 @@ class Matcher:
                 continue
             if info.names and pos not in covered:
                 w.names.update(info.names)
+                for nh in info.names:
+                    w.name_count[nh] = w.name_count.get(nh, 0) + 1
             if info.id_hash:
                 w.ids.add(info.id_hash)
             if info.readings is not None and self._order:
@@ -403,19 +416,38 @@ class Matcher:
         return w
 
     def _grouped_ids(self, tokens: list[bytes]):
-        """(shaped like this leak's IDs, leaked ID fingerprint or 0) of each run of digit groups
-        ("A 277 958 520", "277 958 520") among ``tokens``."""
+        """(shaped like this leak's IDs, leaked ID fingerprint or 0) for runs of digit groups
+        ("A 277 958 520", "277 958 520") among ``tokens``: every leaked ID written in consecutive
+        groups of a run (a grid of grouped IDs is one run), else the whole run when it is shaped
+        like an ID. The compiled gate tries the same consecutive groups."""
         run: list[bytes] = []
         for t in [*tokens, b""]:
             if t in DIGIT_GROUPS:
                 run.append(t)
                 continue
             if len(run) >= 2:
-                nid = b"".join(run).lstrip(b"0")
-                if self.tokens.id_len_min <= len(nid) <= self.tokens.id_len_max:
-                    ih = self.keyer.cached(keyed.ID, nid.decode())
-                    yield True, ih if ih in self.tokens.id_vocab else 0
+                yield from self._ids_in_run(run)
             run = []
+
+    def _ids_in_run(self, run: list[bytes]):
+        lo, hi = self.tokens.id_len_min, self.tokens.id_len_max
+        found = False
+        i = 0
+        while i < len(run) - 1:
+            nxt = i + 1
+            for j in range(i + 2, len(run) + 1):
+                nid = b"".join(run[i:j]).lstrip(b"0")
+                if len(nid) > hi:
+                    break
+                if len(nid) >= lo:
+                    ih = self.keyer.cached(keyed.ID, nid.decode())
+                    if ih in self.tokens.id_vocab:
+                        yield True, ih
+                        found, nxt = True, j
+                        break
+            i = nxt
+        if not found and lo <= len(b"".join(run).lstrip(b"0")) <= hi:
+            yield True, 0
 
     def _match_lines(self, part: int, text: str, low: bytes, infos: dict[bytes, TokenInfo],
                      anchors: "_Anchors", rows: "_Rows") -> list["_RowMatch"]:
@@ -542,7 +574,8 @@ class Matcher:
         """Lines that can hold a record: a leaked ID, or a hit name and a hit date on the line
         (or on a neighbouring line, for rows wrapped in two). Two C-level set checks a line."""
         every = a.ids | a.names | a.dobs | a.pairs
-        if a.spaced:  # grouped IDs are assembled per line: every line with a name or date counts
+        if a.spaced:  # grouped IDs are assembled per line: every line with a name, a date or groups counts
+            every = every | DIGIT_GROUPS
             return [i for i, lb in enumerate(lines_b) if lb and not every.isdisjoint(lb.split())], every
         flags: dict[int, int] = {}
         for i, lb in enumerate(lines_b):
@@ -703,12 +736,17 @@ class Matcher:
 
         id_srcs = sources(bool(w.flags & F_IDLIKE))
         dob_srcs = sources(bool(w.flags & F_DATE))
-        name_srcs = sources(bool(w.names))
+        # Each name token of the row fills one name of the record ("LI WEI" is not LI, LI NA).
+        available: dict[int, int] = {}
+        for src in sources(bool(w.names)):
+            for nh, c in src.name_count.items():
+                available[nh] = available.get(nh, 0) + c
 
         log_e = self._log_n
         got_id = got_dob = False
         has_id = has_dob = False
-        weak_hits = 0
+        matched_id = 0
+        weak_terms: list[tuple[int, float]] = []  # (column, log10 p) of each weak field that agrees
         col_score: dict[int, list[float]] = {}
         name_cols: dict[int, list[int]] = {}   # column -> entry offsets
         for k, (hv, ci) in enumerate(zip(hashes, cols)):
@@ -719,6 +757,7 @@ class Matcher:
                 has_id = True
                 if not got_id and any(hv in s.ids for s in id_srcs):
                     got_id = True
+                    matched_id = hv
                     col_score[ci] = [1.0]
                     log_e += self._id_log_p
             elif role is Role.DOB:
@@ -733,13 +772,11 @@ class Matcher:
                     log_e += math.log10(min(p, 1.0))
             elif role is Role.DATE:
                 if hv in w.dobs:
-                    weak_hits += 1
                     col_score[ci] = [1.0]
-                    log_e += math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))
+                    weak_terms.append((ci, math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))))
             elif role.is_weak and hv in w.phrases:
-                weak_hits += 1
                 col_score[ci] = [1.0]
-                log_e += math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))
+                weak_terms.append((ci, math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))))
 
         # Another ID on the row: only the birth date with the whole name, exactly, can outweigh it.
         id_conflict = has_id and not got_id and bool(w.flags & F_IDSHAPE)
@@ -758,7 +795,8 @@ class Matcher:
             for k in ks:
                 hv = hashes[k]
                 p_tok = max((self._name_count.get(hv, 0) + 0.5) / n, NAME_P_FLOOR)
-                if any(hv in s.names for s in name_srcs):
+                if available.get(hv, 0) > 0:
+                    available[hv] -= 1
                     scores.append(1.0)
                     col_log_p += math.log10(p_tok)
                     exact_names.append(hv)
@@ -770,12 +808,12 @@ class Matcher:
                     continue
                 used.add(hit[1])
                 scores.append(hit[0])
-                col_log_p += math.log10(min(1.0, p_tok * FUZZY_PENALTY))
+                col_log_p += math.log10(min(1.0, p_tok * 10.0 ** (FUZZY_PENALTY_LOG10 + FUZZY_PER_DISTANCE * (1.0 - hit[0]))))
             if roles[ci] is Role.FIRST_NAME:
                 first_name_seen = True
             if not any(scores):
                 continue
-            if roles[ci] is Role.FIRST_NAME:
+            if roles[ci] is Role.FIRST_NAME and max(scores) >= NAME_AGREES:
                 first_name_matched = True
             if exact_all:  # compound names ("JOSE CARLOS") are one common value, not two rare ones
                 p_cell = (self._namecol_count.get(name_column_key(ci, [hashes[k] for k in ks]), 0) + 0.5) / n
@@ -796,6 +834,9 @@ class Matcher:
         if len(distinct_names) >= 2:
             name_log_p = max(name_log_p + math.log10(self._pair_k), self._pair_log_p(distinct_names))
         log_e += name_log_p
+        # Once a name agrees, a weak value counts only for what it adds to the name: names run in
+        # countries and first names say the gender (each column's factor measured on the leak).
+        log_e += sum(min(0.0, lp + self._weak_name_k.get(ci, 0.0)) if named else lp for ci, lp in weak_terms)
 
         kinds = int(got_id) + int(got_dob) + int(identifying_name or len(distinct_names) >= 2)
         if kinds <= 1:
@@ -813,9 +854,12 @@ class Matcher:
                 log_e += NAME_CONFLICT
             if not named:
                 log_e += NAME_CONFLICT
+            elif any(min(v) < NAME_AGREES for ci, v in col_score.items() if roles[ci] is Role.LAST_NAME) or any(
+                    roles[ci] is Role.LAST_NAME and ci not in col_score for ci in name_cols):
+                log_e += NAME_CONFLICT  # another surname, or another second surname
         if log_e >= math.log10(ROW_MAX_EXPECTED):
             return None
-        return _RowMatch(rid, 10.0 ** log_e, rec, w, cols, hashes, col_score)
+        return _RowMatch(rid, 10.0 ** log_e, rec, w, cols, hashes, col_score, matched_id)
 
     def _record_match(self, m: "_RowMatch") -> RecordMatch:
         """The reportable form of a row match: fields, masked evidence, row similarity."""
@@ -899,17 +943,15 @@ class Matcher:
         hit = evidence >= DOCUMENT_EVIDENCE
         # Below RESCUE_EVIDENCE the score is 0: there the gate may call a document clean unread.
         score = 1.0 / (1.0 + 10.0 ** (-(evidence - DOCUMENT_EVIDENCE))) if evidence >= RESCUE_EVIDENCE else 0.0
-        total = max(rows.all, len({(m.part, m.line) for m in matches}), 1)
+        total = max(rows.all, len(_units(matches)), 1)
         reported: dict[int, _RowMatch] = {}
         if hit:
             share = min(j / total, 0.999)
             bar = max(level, share / (1.0 - share))
-            row_best: dict[tuple[int, int], float] = {}
-            for m in matches:
-                key = (m.part, m.line)
-                row_best[key] = min(row_best.get(key, 2.0), m.expected_chance)
+            unit_best = _units(matches)
             for m in matches:  # each row is the record it matches best (namesakes in the leak aside)
-                if m.expected_chance > min(bar, row_best[(m.part, m.line)]):
+                best_e = unit_best.get((m.part, m.line, m.matched_id))
+                if best_e is None or m.expected_chance > min(bar, best_e):
                     continue
                 best = reported.get(m.record_id)
                 if best is None or m.expected_chance < best.expected_chance:
@@ -927,17 +969,20 @@ class Matcher:
         rows_for_level = rows.strong if level < ONE_KIND_FLOOR else rows.all
         return DocumentMatch(verdict="hit" if hit else "clean", score=score, evidence=evidence, records=records,
                              fields=fields, expected_chance=max(rows_for_level, j) * level if j else 0.0,
-                             matched_rows=len({(m.part, m.line) for m in matches if m.expected_chance < 1.0}),
+                             matched_rows=sum(1 for e in _units(matches).values() if e < 1.0),
                              rows=total)
 
 
 class _RowMatch:
     """A row's match with one record, before the document decision (which reports only some)."""
 
-    __slots__ = ("record_id", "expected_chance", "rec", "w", "cols", "hashes", "col_score")
+    __slots__ = ("record_id", "expected_chance", "rec", "w", "cols", "hashes", "col_score", "matched_id")
 
     def __init__(self, record_id: int, expected: float, rec: int, w: _Window, cols: list[int],
-                 hashes: list[int], col_score: dict[int, list[float]]) -> None:
+                 hashes: list[int], col_score: dict[int, list[float]], matched_id: int) -> None:
+        #: The leaked ID the row gave for this record (0: none): a line listing several IDs is
+        #: several people, each its own piece of evidence.
+        self.matched_id = matched_id
         self.record_id = record_id
         self.expected_chance = expected
         self.rec = rec
@@ -998,6 +1043,20 @@ class _Rows:
         self._counted = len(self._parts)
 
 
+def _units(matches: list[_RowMatch]) -> dict[tuple[int, int, int], float]:
+    """The independent pieces of evidence of a document and the best E of each: a row, or on a
+    row that gives several leaked IDs, each of them (other matches of that row then add nothing)."""
+    best: dict[tuple[int, int, int], float] = {}
+    with_ids = {(m.part, m.line) for m in matches if m.matched_id}
+    for m in matches:
+        if (m.part, m.line) in with_ids and not m.matched_id:
+            continue
+        key = (m.part, m.line, m.matched_id)
+        if m.expected_chance < best.get(key, 2.0):
+            best[key] = m.expected_chance
+    return best
+
+
 def _evidence(matches: list[_RowMatch], rows: _Rows) -> tuple[float, int, float]:
     """How surely chance does not explain a document's row matches: (-log10 P, j, level).
 
@@ -1007,13 +1066,7 @@ def _evidence(matches: list[_RowMatch], rows: _Rows) -> tuple[float, int, float]
     tail over the rows that could (every row for one kind of evidence, rows with a date or an
     ID-shaped number for two kinds); the smallest bound over j is the document's P.
     """
-    best: dict[tuple[int, int], float] = {}
-    for m in matches:
-        key = (m.part, m.line)
-        e = m.expected_chance
-        if e < best.get(key, 2.0):
-            best[key] = e
-    levels = sorted(best.values())
+    levels = sorted(_units(matches).values())
     log_p, best_j, level = 0.0, 0, 1.0
     for j, q in enumerate(levels, 1):
         n = max(rows.strong if q < ONE_KIND_FLOOR else rows.all, j)

@@ -69,13 +69,18 @@ def test_tail_is_certain_at_or_below_the_mean() -> None:
 
 def test_a_paste_of_leaked_ids_alone_is_a_hit(leak: Leak) -> None:
     idx = spread(20)
-    forms = [lambda a: f"A{a}", lambda a: f"A-{a[:3]}-{a[3:6]}-{a[6:]}", lambda a: a]
-    text = "\n".join(forms[k % 3](leak.people[i].a_number) for k, i in enumerate(idx))
+    forms = [lambda a: f"A{a}", lambda a: f"A-{a[:3]}-{a[3:6]}-{a[6:]}", lambda a: a,
+             lambda a: f"{a[:3]} {a[3:6]} {a[6:]}"]
+    text = "\n".join(forms[k % 4](leak.people[i].a_number) for k, i in enumerate(idx))
     doc = leak.matcher.match(text)
     assert doc.verdict == "hit"
     assert doc.record_ids == sorted(i + 1 for i in idx)
     assert set(doc.fields) == {"A-Number"}
     assert doc.expected_chance < 1  # fewer than one row of 20 expected to match by chance
+    # a grid of grouped IDs, five to a line: each ID is a person
+    grouped = [forms[3](leak.people[i].a_number) for i in idx]
+    grid = leak.matcher.match("\n".join("\t".join(grouped[k:k + 5]) for k in range(0, 20, 5)))
+    assert grid.verdict == "hit" and grid.record_ids == sorted(i + 1 for i in idx)
 
 
 def test_a_few_leaked_ids_among_many_numbers_are_clean(leak: Leak) -> None:
