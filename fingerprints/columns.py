@@ -21,10 +21,11 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from fingerprints.errors import ColumnError
-from fingerprints.normalize import fold, parse_dates
+from fingerprints.normalize import excel_serial_date, fold, parse_dates
 from fingerprints.roles import Role
 
-__all__ = ["find_header_row", "detect_roles", "header_role", "parse_column_overrides", "IDENTIFYING_ROLES"]
+__all__ = ["find_header_row", "detect_roles", "header_role", "parse_column_overrides", "IDENTIFYING_ROLES",
+           "DATE_ROLES", "serial_date_values", "serial_date_columns"]
 
 #: Roles that can single out a person; a leak table needs at least one of them.
 IDENTIFYING_ROLES: frozenset[Role] = frozenset(
@@ -209,6 +210,49 @@ def header_role(header: str) -> Role | None:
     """The role a header text names by itself, or None when it is not one we know."""
     match = _match_header(header)
     return match.role if match else None
+
+
+#: Roles of the columns that hold dates (a birth date, another date).
+DATE_ROLES: frozenset[Role] = frozenset({Role.DOB, Role.DATE})
+
+
+# --------------------------------------------------------------------------------------
+# Excel serial dates: where a header names a date column, five-digit serial numbers under it
+# are dates (``normalize.excel_serial_date``); without such a header nothing is guessed.
+# --------------------------------------------------------------------------------------
+#: A table's header is looked for in its first HEADER_ROWS rows, its values in the first HEAD_ROWS.
+HEADER_ROWS = 6
+HEAD_ROWS = 100
+
+
+def serial_date_values(values: Sequence[str]) -> bool:
+    """Whether a date column's values are Excel serial numbers: half or more of its filled cells."""
+    filled = [v for v in values if v and v.strip()]
+    return bool(filled) and 2 * sum(1 for v in filled if excel_serial_date(v) is not None) >= len(filled)
+
+
+def _date_header(cell: str) -> bool:
+    return 0 < len(cell) <= 60 and any(c.isalpha() for c in cell) and header_role(cell) in DATE_ROLES
+
+
+def serial_date_columns(rows: Sequence[Sequence[str]]) -> tuple[int, list[int]] | None:
+    """Where a table writes dates as Excel serial numbers: (header row, columns), or ``None``.
+
+    Looks at the first :data:`HEAD_ROWS` rows only (a document's reader and the gate's check
+    both decide from them): the first of the first :data:`HEADER_ROWS` rows with a cell whose
+    header text names a date (birth date, other date) over values below it that are serials
+    (:func:`serial_date_values`). Every serial below that header in those columns is a date.
+    """
+    head = rows[:HEAD_ROWS]
+    if not any(len(c) >= 5 and "0" <= c.lstrip()[:1] <= "9" and excel_serial_date(c) is not None
+               for r in head[1:] for c in r):
+        return None  # the usual case, decided without looking at header words
+    for h in range(min(HEADER_ROWS, len(head) - 1)):
+        cols = [j for j, cell in enumerate(head[h]) if _date_header(cell)
+                and serial_date_values([r[j] for r in head[h + 1:] if j < len(r)])]
+        if cols:
+            return h, cols
+    return None
 
 
 # --------------------------------------------------------------------------------------

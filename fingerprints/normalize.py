@@ -233,6 +233,30 @@ def parse_leak_date(text: str, day_first: bool | None) -> dt.date | None:
     return min(dates) if len(dates) == 1 else None
 
 
+#: Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 the 29 February 1900 that never
+#: was (Lotus 1-2-3's leap-year bug, kept by Excel), so from serial 61 on a serial counts days from
+#: 1899-12-30. The serials read as dates are those of five digits: 10000 (1927-05-18) to 99999,
+#: cut at a year from today (no birth or booking date is later). Four-digit numbers are years.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_SERIAL = re.compile(r"([1-9][0-9]{4})(?:\.[0-9]+)?")
+
+
+def excel_serial_date(text: str) -> dt.date | None:
+    """The date an Excel serial number ("33975", "33975.5" with a time of day) stands for in the
+    1900 date system, or ``None`` when the cell is not a five-digit serial of a plausible date.
+
+    Only meaningful where a column is known to hold dates (the header says so): on its own a
+    five-digit number is as likely a postal code.
+    """
+    m = _EXCEL_SERIAL.fullmatch(text.strip())
+    if m is None:
+        return None
+    serial = int(m.group(1))
+    if serial > (dt.date.today() - _EXCEL_EPOCH).days + 366:
+        return None
+    return _EXCEL_EPOCH + dt.timedelta(days=serial)
+
+
 def column_day_first(values: list[str]) -> bool | None:
     """Whether a column's numeric dates are day-first (True), month-first (False) or unknown."""
     day_first = month_first = 0

@@ -30,8 +30,16 @@ from pathlib import Path
 import charset_normalizer
 import python_calamine
 
-from fingerprints.columns import IDENTIFYING_ROLES, detect_roles, find_header_row, header_role
+from fingerprints.columns import (
+    DATE_ROLES,
+    IDENTIFYING_ROLES,
+    detect_roles,
+    find_header_row,
+    header_role,
+    serial_date_values,
+)
 from fingerprints.errors import ColumnError
+from fingerprints.normalize import excel_serial_date
 from fingerprints.roles import Column, Role
 from tracker.errors import UsageError
 from tracker.extract.cells import float_text
@@ -464,6 +472,7 @@ def _choose_sheets(
     kept: list[_Sheet] = []
     for s in sheets:
         _decide_roles(s, overrides)
+        _serial_dates(s, decisions)
         if not any(header_role(h) for h in s.header):
             where = f"sheet {s.name!r}: " if s.name else ""
             decisions.append(
@@ -495,6 +504,26 @@ def _decide_roles(sheet: _Sheet, overrides: dict[str, Role]) -> None:
         if role is not None:
             sheet.reasons[j] = f"set by --columns (detected {sheet.roles[j].value}: {sheet.reasons[j]})"
             sheet.roles[j] = role
+
+
+def _serial_dates(sheet: _Sheet, decisions: list[str]) -> None:
+    """Date columns (by header or --columns) whose cells are Excel serial numbers ("33975", an
+    XLSX number without a date format) get those cells as ISO dates, so that they are
+    fingerprinted as the dates they are. A column of five-digit numbers is only read so under a
+    date header: without one it may as well be postal codes."""
+    sample = sheet.rows if len(sheet.rows) <= 2000 else sheet.rows[:: len(sheet.rows) // 2000]
+    where = f"sheet {sheet.name!r}: " if sheet.name else ""
+    for j, role in enumerate(sheet.roles):
+        if role not in DATE_ROLES or not serial_date_values([r[j] for r in sample]):
+            continue
+        count = 0
+        for cells in sheet.rows:
+            d = excel_serial_date(cells[j])
+            if d is not None:
+                cells[j] = d.isoformat()
+                count += 1
+        decisions.append(f"{where}column {sheet.header[j]!r}: {count} value(s) read as Excel serial dates "
+                         "(1900 date system)")
 
 
 def _assemble(sheets: list[_Sheet], fmt: str, decisions: list[str]) -> LeakTable:

@@ -9,13 +9,15 @@ JSON are scanned as raw bytes. An HTML page is scanned as the extractor's own te
 extractor decodes it, so the gate's lines are the lines the full path matches, by
 construction (there is no second HTML layout to disagree with the first). Anything the gate
 cannot read exactly as the extractor would (binary formats, archives, other encodings than
-UTF-8, XML, text that looks binary) takes the full path, as does every document the matcher
-finds a record in: its verdict, score and fields always come from the whole document.
+UTF-8, XML, text that looks binary, a table whose date column holds Excel serial numbers the
+extractor writes as dates) takes the full path, as does every document the matcher finds a
+record in: its verdict, score and fields always come from the whole document.
 """
 from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,7 +29,7 @@ from tracker.errors import TrackerError
 from tracker.extract import Limits
 from tracker.extract.detect import declared_kind, magic_kind, sniff_markup_kind
 from tracker.extract.html import html_text
-from tracker.extract.tables import find_delimiter, rows_text
+from tracker.extract.tables import find_delimiter, holds_serial_dates, rows_text
 from tracker.extract.text import check_not_binary, normalize_newlines
 
 _SAMPLE = 64 * 1024  # as much as the decoder checks for control characters
@@ -36,6 +38,8 @@ _OTHER_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, co
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
 _MOSTLY = 0.25  # excerpts longer than this share of the text: match the whole document at once
 _GAP = "\n\n\n"  # between excerpts: no line borrows from a line of another excerpt
+#: Five digits in a row: without them no cell can be an Excel serial date (``holds_serial_dates``).
+_FIVE_DIGITS = re.compile(rb"[0-9]{5}")
 
 
 class GatedLeak(Protocol):
@@ -117,7 +121,13 @@ def text_view(data: bytes, name: str, content_type: str | None, limits: Limits |
     if kind == "json":
         return TextView("json", body, body, declared)
     if kind in ("csv", "text"):
-        return TextView("text", body, body, declared)
+        view = TextView("text", body, body, declared)
+        # A table with Excel serial dates ("DOB" over "33975") is read with those cells as dates,
+        # which the gate does not see in the raw text: only the extractor can read it.
+        if _FIVE_DIGITS.search(body) and view.delimiter is not None and holds_serial_dates(
+                decoded if decoded is not None else body.decode("ascii"), view.delimiter):
+            return None
+        return view
     return None  # XML: its reader lays text out its own way
 
 

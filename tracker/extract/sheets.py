@@ -2,7 +2,8 @@
 
 python-calamine reads all of them in Rust, fast and without formulas being evaluated. Cell
 values are written the way a person would type them, so that the matcher sees "1990-01-02"
-and "12345" rather than "1990-01-02 00:00:00" and "12345.0".
+and "12345" rather than "1990-01-02 00:00:00" and "12345.0"; a date column stored as Excel
+serial numbers (plain numbers under a "DOB" header) is written as dates too.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from python_calamine import CalamineWorkbook
 from tracker.errors import ExtractionError
 from tracker.extract.cells import clean_cell, float_text
 from tracker.extract.messages import reason, where
+from tracker.extract.tables import excel_dates
 
 
 def sheet_texts(data: bytes, kind: str, name: str = "") -> list[tuple[str, str]]:
@@ -30,13 +32,15 @@ def sheet_texts(data: bytes, kind: str, name: str = "") -> list[tuple[str, str]]
 
 
 def rows_to_text(rows: Sequence[Sequence[object]]) -> str:
-    """One line per row that has any value, cells joined by tabs."""
-    lines = []
+    """One line per row that has any value, cells joined by tabs; Excel serial numbers under a
+    header that names a date column are written as dates (``tables.excel_dates``)."""
+    table = []
     for row in rows:
         cells = [cell_text(value) for value in row]
         if any(cells):
-            lines.append("\t".join(cells))
-    return "\n".join(lines)
+            table.append(cells)
+    excel_dates(table)
+    return "\n".join("\t".join(cells) for cells in table)
 
 
 def cell_text(value: object) -> str:
