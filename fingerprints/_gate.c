@@ -9,6 +9,11 @@
  * line or a neighbouring one), because it computes the same keyed fingerprints (BLAKE2b,
  * RFC 7693, keyed, with the domain as personalisation) over a superset of the line's tokens.
  *
+ * Tokens whose reading Python's rules decide are handed to Python (``fallback``) and cached:
+ * those with non-ASCII bytes, those mixing letters and digits that the glued-field and OCR rules
+ * read (``tokens.mixed_eligible``, tested the same way here), and runs of name particles before a
+ * one-letter word ("de la o"). Every rule is written once, in Python.
+ *
  * Pure: no I/O. Works on bytes in memory; keeps a per-process cache of classified tokens.
  */
 #define PY_SSIZE_T_CLEAN
@@ -192,19 +197,24 @@ static inline int is_strip(uint8_t c) { return c == '-' || c == '.' || c == '/' 
 #define FL_NONASCII 32
 #define FL_DATE 64     /* a date the matcher reads as one (its F_DATE), numeric or with a month name */
 #define FL_IDCERT 128  /* certainly shaped like the leak's IDs and ID-like to the matcher (six digits or more) */
+#define FL_PARTICLE 256 /* exactly a name particle (normalize.RUN_PARTICLES): "de", "la" */
+#define FL_LETTER 512  /* exactly one letter: with particles before it, one name ("de la o") */
+#define FL_PYTHON 1024 /* an ASCII token whose reading Python decides too (glued fields, OCR, joins) */
 
 #define MAX_TOKEN 64
 #define MAX_RUN 16
 #define MAX_PAIRS 200000
 #define CACHE_MAX 1000000
 #define MONTH_SLOTS 512
+#define PARTICLE_SLOTS 128
+#define MAX_PARTICLE_RUN 8 /* particles kept before a one-letter word; Python joins at most 4 of them */
 #define LONG_LINE 60   /* the matcher cuts longer lines into windows (matcher.LONG_LINE) */
 
 typedef struct {
     uint64_t key;        /* fast hash of the token bytes; 0 = empty slot */
     uint32_t off;        /* token bytes in the arena */
     uint16_t len;
-    uint8_t flags;
+    uint16_t flags;
     uint8_t month;
     uint32_t info;       /* start in the info pool: [n_names, n_dobs, names..., dobs...] */
     uint32_t doc_seen;   /* last document that counted this token (date order) */
@@ -219,6 +229,7 @@ typedef struct {
     int id_len_min, id_len_max, dob_lo, dob_hi, date_lo, date_hi;
     PyObject *fallback;
     struct { uint8_t len, month; char name[10]; } month_table[MONTH_SLOTS];
+    struct { uint8_t len; char name[4]; } particle_table[PARTICLE_SLOTS];
     uint64_t seed;
     Entry *table;
     size_t cap, used;
@@ -290,10 +301,12 @@ static int gate_grow(Gate *g) {
 
 /* -- classification of one token ----------------------------------------------------------- */
 
+#define MAX_INFO 16 /* names and dates of birth one token can be */
+
 typedef struct {
-    uint64_t names[8];
+    uint64_t names[MAX_INFO];
     int n_names;
-    uint64_t dobs[8];
+    uint64_t dobs[MAX_INFO];
     int n_dobs;
     int flags;
     int month;
@@ -314,7 +327,7 @@ static int add_date(Gate *g, Info *info, int y, int m, int d) {
                     (char)('0' + y % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
                     (char)('0' + d / 10), (char)('0' + d % 10)};
     uint64_t h = b2_h64(g->k_dob, (const uint8_t *)iso, 10);
-    if (vocab_has(&g->dob_vocab, h) && info->n_dobs < 8) info->dobs[info->n_dobs++] = h;
+    if (vocab_has(&g->dob_vocab, h) && info->n_dobs < MAX_INFO) info->dobs[info->n_dobs++] = h;
     return 1;
 }
 
@@ -383,6 +396,124 @@ static int fill_month_table(Gate *g, PyObject *months) {
         g->month_table[j].len = (uint8_t)n;
         g->month_table[j].month = (uint8_t)m;
         memcpy(g->month_table[j].name, name, (size_t)n);
+    }
+    return 0;
+}
+
+/* Whether the folded word s[0:n] is a name particle (the set Python passes, 2 to 4 letters). */
+static int is_particle(Gate *g, const uint8_t *s, int n) {
+    if (n < 2 || n > 4) return 0;
+    for (unsigned j = month_slot(s, n) & (PARTICLE_SLOTS - 1);; j = (j + 1) & (PARTICLE_SLOTS - 1)) {
+        if (!g->particle_table[j].len) return 0;
+        if (g->particle_table[j].len == n && memcmp(g->particle_table[j].name, s, (size_t)n) == 0) return 1;
+    }
+}
+
+static int fill_particle_table(Gate *g, PyObject *particles) {
+    memset(g->particle_table, 0, sizeof g->particle_table);
+    if (!particles) return 0;
+    PyObject *seq = PySequence_Fast(particles, "particles must be a sequence of words");
+    if (!seq) return -1;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *k = PySequence_Fast_GET_ITEM(seq, i);
+        Py_ssize_t n;
+        const char *name = PyUnicode_Check(k) ? PyUnicode_AsUTF8AndSize(k, &n) : NULL;
+        int ok = name && n >= 2 && n <= 4 && i < PARTICLE_SLOTS / 2;
+        for (Py_ssize_t c = 0; ok && c < n; c++) ok = is_alpha((uint8_t)name[c]);
+        if (!ok) {
+            Py_DECREF(seq);
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "particles must be at most 64 words of 2 to 4 letters a-z");
+            return -1;
+        }
+        unsigned j = month_slot((const uint8_t *)name, (int)n) & (PARTICLE_SLOTS - 1);
+        while (g->particle_table[j].len) j = (j + 1) & (PARTICLE_SLOTS - 1);
+        g->particle_table[j].len = (uint8_t)n;
+        memcpy(g->particle_table[j].name, name, (size_t)n);
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static inline int is_ocr(uint8_t c) { return c == 'o' || c == 'l' || c == 'i'; }
+static inline int is_numish(uint8_t c) { return is_digit(c) || is_ocr(c); }
+
+/* Whether Python's rules for tokens of letters and digits read this ASCII token: the same test
+ * as ``tokens.mixed_eligible``. Digits and a letter past 'f' (never hex), nothing but letters,
+ * digits and - / . ', at most 3 runs of letters other than o, l, i alone and 4 of digits, not a
+ * 1- to 3-letter prefix glued to 4 digits or more (an ID, read here exactly); then a word of 3
+ * letters or more (2 past 'f'; - and . only between letters) with one or two 0s and 1s in it, or
+ * a number shaped like a date or an ID (3 digits
+ * real, the others o, l, i; 5 or more with separators, or the leak's ID length, 5 to 8, without)
+ * and a run of 2 letters or more, or of o, l, i alone, with a letter past 'f'. */
+static int mixed_eligible(Gate *g, const uint8_t *t, int n) {
+    int s = 0, e = n;
+    while (s < e && is_strip(t[s])) s++;
+    while (e > s && is_strip(t[e - 1])) e--;
+    const uint8_t *c = t + s;
+    int cn = e - s, i = 0;
+    int letter_runs = 0, digit_runs = 0, letters = 0, digits = 0, wordish = 0, named = 0, name_digits = 1;
+    int past_f = 0;
+    while (i < cn) {
+        if (is_alpha(c[i])) {
+            int j = i, ocr = 1, word = 0;
+            for (; j < cn && is_alpha(c[j]); j++) {
+                ocr &= is_ocr(c[j]);
+                word |= c[j] > 'f'; /* not hex */
+                past_f += c[j] > 'f';
+            }
+            letter_runs += !ocr;
+            letters += j - i;
+            named |= word;
+            wordish |= word && ((j - i >= 2) || ocr);
+            i = j;
+        } else if (is_digit(c[i])) {
+            for (; i < cn && is_digit(c[i]); i++) {
+                digits++;
+                name_digits &= c[i] == '0' || c[i] == '1';
+            }
+            digit_runs++;
+        } else if (is_strip(c[i])) {
+            i++;
+        } else {
+            return 0;
+        }
+    }
+    int k = 0;
+    while (k < cn && is_alpha(c[k])) k++;
+    if (k >= 1 && k <= 3 && cn - k >= 4 && digit_run(c, k, cn) == cn - k) return 0;
+    if (!named || letter_runs > 3 || digit_runs < 1 || digit_runs > 4) return 0;
+    if (name_digits && digits <= 2 && letters >= 3 && past_f >= 2) {
+        int in_word = 1; /* every - and . between two letters, no / */
+        for (i = 0; i < cn && in_word; i++)
+            if (c[i] == '/' || ((c[i] == '-' || c[i] == '.') && !(i > 0 && i + 1 < cn && is_alpha(c[i - 1]) &&
+                                                                 is_alpha(c[i + 1]))))
+                in_word = 0;
+        if (in_word) return 1;
+    }
+    if (!wordish) return 0;
+    int long_run = g->id_len_min < 5 ? 5 : g->id_len_min > 8 ? 8 : g->id_len_min;
+    for (i = 0; i < cn;) { /* [0-9oli]+([-/.][0-9oli]+)* */
+        if (!is_numish(c[i])) {
+            i++;
+            continue;
+        }
+        int real = 0, chars = 0, seps = 0, j = i;
+        for (;;) {
+            for (; j < cn && is_numish(c[j]); j++) {
+                real += is_digit(c[j]);
+                chars++;
+            }
+            if (j + 1 < cn && (c[j] == '-' || c[j] == '/' || c[j] == '.') && is_numish(c[j + 1])) {
+                j++;
+                seps++;
+            } else {
+                break;
+            }
+        }
+        if (real >= 3 && chars >= (seps ? 5 : long_run)) return 1;
+        i = j;
     }
     return 0;
 }
@@ -523,10 +654,14 @@ static void classify_ascii(Gate *g, Info *info, const uint8_t *t, int n) {
     int alpha_only = 1;
     for (int i = 0; i < cm; i++) alpha_only &= is_alpha(core[i]);
     if (alpha_only) info->month = month_of(g, core, cm);
+    if (cn == n && alpha_only && cm == cn) { /* the whole token is one word */
+        if (n == 1) info->flags |= FL_LETTER;
+        else if (is_particle(g, core, cn)) info->flags |= FL_PARTICLE;
+    }
     if (slash) return;
     /* name parts: apostrophes dropped, split on anything else */
     uint8_t part[MAX_TOKEN];
-    int pn = 0;
+    int pn = 0, prev_particle = 0;
     for (int i = 0; i <= cn; i++) {
         uint8_t ch = i < cn ? core[i] : ' ';
         if (ch == '\'') continue;
@@ -536,8 +671,11 @@ static void classify_ascii(Gate *g, Info *info, const uint8_t *t, int n) {
         }
         if (pn >= 2) {
             uint64_t h = b2_h64(g->k_name, part, (size_t)pn);
-            if (vocab_has(&g->name_vocab, h) && info->n_names < 8) info->names[info->n_names++] = h;
+            if (vocab_has(&g->name_vocab, h) && info->n_names < MAX_INFO) info->names[info->n_names++] = h;
         }
+        /* a one-letter part after a particle ("de-la-o"): Python joins them into one name */
+        if (pn == 1 && prev_particle) info->flags |= FL_PYTHON;
+        if (pn) prev_particle = is_particle(g, part, pn);
         pn = 0;
     }
 }
@@ -566,8 +704,10 @@ static int classify_fallback(Gate *g, Info *info, const uint8_t *t, int n) {
         while ((x = PyIter_Next(it))) {
             uint64_t v = PyLong_AsUnsignedLongLong(x);
             Py_DECREF(x);
-            if (k == 0 && info->n_names < 8) info->names[info->n_names++] = v;
-            if (k == 1 && info->n_dobs < 8) info->dobs[info->n_dobs++] = v;
+            uint64_t *have = k == 0 ? info->names : info->dobs;
+            int *count = k == 0 ? &info->n_names : &info->n_dobs, seen = 0;
+            for (int q = 0; q < *count; q++) seen |= have[q] == v; /* this module's own reading too */
+            if (!seen && *count < MAX_INFO) have[(*count)++] = v;
         }
         Py_DECREF(it);
         if (PyErr_Occurred()) {
@@ -576,13 +716,16 @@ static int classify_fallback(Gate *g, Info *info, const uint8_t *t, int n) {
         }
     }
     if (idhit) info->flags |= FL_IDHIT;
-    info->month = month;
+    if (month) info->month = month;
     info->flags |= order & (FL_US | FL_EU);
     Py_DECREF(r);
     return 0;
 }
 
-/* The cache entry of a raw token (lower-cased when ASCII), classifying it on first sight. */
+/* The cache entry of a raw token (lower-cased when ASCII), classifying it on first sight: by
+ * Python (``nonascii`` 1: non-ASCII bytes, or a token this module made), or here and, for the
+ * ASCII tokens whose reading Python's rules extend (FL_PYTHON; ``nonascii`` 2 asks for it), by
+ * Python too: names, dates and IDs of both, the flags of this module's exact reading. */
 static Entry *lookup(Gate *g, const uint8_t *t, int n, int nonascii) {
     uint64_t key = fast_hash(g->seed, t, (size_t)n);
     size_t mask = g->cap - 1, j = key & mask;
@@ -593,12 +736,14 @@ static Entry *lookup(Gate *g, const uint8_t *t, int n, int nonascii) {
     }
     Info info;
     memset(&info, 0, sizeof info);
-    if (nonascii) {
+    if (nonascii == 1) {
         if (classify_fallback(g, &info, t, n) < 0) return NULL;
         info.flags |= FL_NONASCII;
     } else {
         classify_ascii(g, &info, t, n);
         if (n >= 2 && n <= 4 && digit_run(t, 0, n) == n) info.flags |= FL_GROUP;
+        if (nonascii == 2) info.flags |= FL_PYTHON;
+        if ((info.flags & FL_PYTHON) && classify_fallback(g, &info, t, n) < 0) return NULL;
     }
     if (g->used * 2 >= g->cap || g->arena.n > 0x7fffffff) {
         if (g->used >= CACHE_MAX || g->arena.n > 0x7fffffff) gate_clear_cache(g);
@@ -613,7 +758,7 @@ static Entry *lookup(Gate *g, const uint8_t *t, int n, int nonascii) {
     e->off = (uint32_t)g->arena.n;
     e->len = (uint16_t)n;
     if (bytes_put(&g->arena, (const char *)t, (size_t)n) < 0) return (Entry *)PyErr_NoMemory();
-    e->flags = (uint8_t)info.flags;
+    e->flags = (uint16_t)info.flags;
     e->month = (uint8_t)info.month;
     if (info.n_names || info.n_dobs) {
         e->flags |= FL_INFO;
@@ -646,6 +791,11 @@ typedef struct {
     SizeVec hits;                  /* indexes of units with possible records */
     long pairs;
     int gave_up;
+    /* the particles just before the current token ("de", "la"), and whether something other
+     * than white space or a quote came after the last token (a run of them ends there) */
+    uint8_t prun[MAX_PARTICLE_RUN][4];
+    uint8_t prun_len[MAX_PARTICLE_RUN];
+    int prun_n, sep_break;
 } Scan;
 
 static void scan_free(Scan *s) {
@@ -837,6 +987,7 @@ static int name_pair_hit(Gate *g, Scan *s) {
 /* The next unit starts with nothing of its own. */
 static void next_unit(Gate *g, Scan *s) {
     s->names.n = s->dobs.n = 0;
+    s->prun_n = s->sep_break = 0;
     s->has_month = s->hit = s->merged = s->exact = 0;
     s->ntok = s->has_date = s->has_idcert = s->has_number = 0;
     g->unit_id++;
@@ -893,6 +1044,29 @@ static int end_unit(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t end) {
     return 0;
 }
 
+/* Particles then a one-letter word ("De La O"): the matcher reads them as one token
+ * (``tokens.join_particle_runs`` writes "de-la-o" where one space separates them; here any white
+ * space or quote may, a superset), whose names Python's classification says. */
+static int particle_join(Gate *g, Scan *s, uint8_t letter) {
+    uint8_t buf[MAX_PARTICLE_RUN * 5 + 1];
+    int m = 0;
+    for (int k = 0; k < s->prun_n; k++) {
+        memcpy(buf + m, s->prun[k], s->prun_len[k]);
+        m += s->prun_len[k];
+        buf[m++] = '-';
+    }
+    buf[m++] = letter;
+    Entry *e = lookup(g, buf, m, 1);
+    if (!e) return -1;
+    if ((e->flags & FL_INFO) && e->unit_seen != g->unit_id) {
+        e->unit_seen = g->unit_id;
+        const uint64_t *p = g->pool.v + e->info;
+        for (uint64_t k = 0; k < p[0]; k++)
+            if (u64_push(&s->names, p[2 + k]) < 0) return -1;
+    }
+    return 0;
+}
+
 /* Scan text: units end at newlines (not inside a quoted CSV field when ``quotes``), or
  * never (``whole``). Returns 0 or -1 with a Python error set. */
 static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quotes, int whole, long *us,
@@ -934,6 +1108,8 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
             } else {
                 field_start = (c == ',' || c == ';' || c == '\t' || c == '|');
             }
+            if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '"'))
+                s->sep_break = 1;
             i++;
             continue;
         }
@@ -952,6 +1128,7 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
         if (len > MAX_TOKEN) {
             /* too long to be a name, a date or an ID: not classified (the matcher agrees) */
             end_run(g, s);
+            s->prun_n = 0;
             i = j;
             continue;
         }
@@ -960,6 +1137,9 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
         size_t nn = 0, nd = 0;
         Info direct;
         s->has_number |= digits > 0;
+        if (!nonascii && digits && digits < len && mixed_eligible(g, tok, len)) {
+            nonascii = 2; /* letters and digits that Python's rules read too: cached, like words */
+        }
         if (!nonascii && digits) {
             /* Numbers, dates, hex, addresses: mostly seen once, so classified on the spot
              * rather than cached (a cache of them would crowd out the words that recur). */
@@ -1002,6 +1182,22 @@ static int scan_text(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t n, int quo
                 dobs = p + 2 + nn;
             }
         }
+        if (flags & FL_LETTER) {
+            if (s->prun_n && !s->sep_break && particle_join(g, s, tok[0]) < 0) return -1;
+            s->prun_n = 0;
+        } else if (flags & FL_PARTICLE) {
+            if (s->sep_break) s->prun_n = 0;
+            if (s->prun_n == MAX_PARTICLE_RUN) { /* Python joins the last few: keep the last ones */
+                memmove(s->prun[0], s->prun[1], sizeof(s->prun[0]) * (MAX_PARTICLE_RUN - 1));
+                memmove(s->prun_len, s->prun_len + 1, MAX_PARTICLE_RUN - 1);
+                s->prun_n--;
+            }
+            memcpy(s->prun[s->prun_n], tok, (size_t)len);
+            s->prun_len[s->prun_n++] = (uint8_t)len;
+        } else {
+            s->prun_n = 0;
+        }
+        s->sep_break = 0;
         if (flags & FL_IDHIT) s->hit = 1;
         s->has_date |= flags & FL_DATE;
         s->has_idcert |= flags & FL_IDCERT;
@@ -1115,14 +1311,14 @@ static PyObject *Gate_cache_size(Gate *g, PyObject *Py_UNUSED(ignored)) { return
 static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"key", "name_vocab", "id_vocab", "dob_vocab", "post_key", "months",
                              "id_len", "dob_years", "date_years", "fallback", "repeat_key", "has_id_role",
-                             "seed", NULL};
+                             "seed", "particles", NULL};
     Py_buffer key;
-    PyObject *nv, *iv, *dv, *pk, *months, *fallback, *rk;
+    PyObject *nv, *iv, *dv, *pk, *months, *fallback, *rk, *particles = NULL;
     int id_min, id_max, lo, hi, lo2, hi2, has_id_role;
     unsigned long long seed = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*OOOOO!(ii)(ii)(ii)OOp|K", kwlist, &key, &nv, &iv, &dv, &pk,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*OOOOO!(ii)(ii)(ii)OOp|KO", kwlist, &key, &nv, &iv, &dv, &pk,
                                      &PyDict_Type, &months, &id_min, &id_max, &lo, &hi, &lo2, &hi2, &fallback,
-                                     &rk, &has_id_role, &seed))
+                                     &rk, &has_id_role, &seed, &particles))
         return -1;
     if (key.len < 16 || key.len > 64) {
         PyBuffer_Release(&key);
@@ -1158,7 +1354,7 @@ static int Gate_init(Gate *g, PyObject *args, PyObject *kw) {
     g->dob_hi = hi;
     g->date_lo = lo2;
     g->date_hi = hi2;
-    if (fill_month_table(g, months) < 0) return -1;
+    if (fill_month_table(g, months) < 0 || fill_particle_table(g, particles) < 0) return -1;
     Py_INCREF(fallback);
     Py_XSETREF(g->fallback, fallback);
     g->seed = seed ? (uint64_t)seed : 0x2545F4914F6CDD1DULL;

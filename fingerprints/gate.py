@@ -5,7 +5,9 @@ too, but it pays Python costs per token. :class:`DocumentGate` runs the matcher'
 test in C (``_gate.c``) on the document's text instead: raw text, CSV and JSON as they are, an
 HTML page as the extractor's own text of it (``tracker.prefilter`` calls the extractor's
 ``html_text``; the gate has no HTML reader of its own). It computes the same keyed
-fingerprints (BLAKE2b, same key and domains) of the same tokens, the same posting keys (a
+fingerprints (BLAKE2b, same key and domains) of the same tokens (those Python's rules read
+beyond plain shapes - non-ASCII, glued fields and OCR'd digits, particle runs like "de la o" -
+it asks ``TokenTable.classify`` about), the same posting keys (a
 leaked ID; a leak name token with a leak birth date on a line or on a neighbouring one), over
 units of text that each contain whole lines of what the extractor would produce. Where it
 finds nothing, the matcher could not have found a candidate either; where it finds something,
@@ -27,7 +29,7 @@ import numpy as np
 
 from .index import LeakIndex, repeated_name_keys
 from .keyed import Keyer
-from .normalize import MONTHS, fold
+from .normalize import MONTHS, RUN_PARTICLES, fold
 from .roles import Role
 from .tokens import F_EU, F_US, TokenTable
 
@@ -87,14 +89,16 @@ class DocumentGate:
         lo, hi = table.dob_years
         self._gate = _gate.Gate(
             key=keyer.secret_for_gate(), name_vocab=self._arrays[0], id_vocab=self._arrays[1],
-            dob_vocab=self._arrays[2], post_key=self._arrays[3], months=dict(MONTHS),
+            dob_vocab=self._arrays[2], post_key=self._arrays[3], months=dict(MONTHS), particles=sorted(RUN_PARTICLES),
             id_len=(table.id_len_min, table.id_len_max), dob_years=(int(lo), int(hi)),
             date_years=tuple(int(y) for y in table.date_years),
             fallback=self._classify, repeat_key=self._arrays[4], has_id_role=Role.ID in roles,
             seed=int.from_bytes(os.urandom(8), "little") | 1)
 
     def _classify(self, tok: bytes) -> tuple[tuple[int, ...], bool, tuple[int, ...], int, int] | None:
-        """A token with non-ASCII bytes, classified by the matcher's own rules (Unicode folding)."""
+        """A token classified by the matcher's own rules: one with non-ASCII bytes (Unicode
+        folding), one of letters and digits that the glued-field and OCR rules read
+        (``tokens.mixed_eligible``), particles joined with a one-letter word ("de-la-o")."""
         info = self._table.classify(tok)
         month = MONTHS.get(fold(tok.strip(b"-./'").decode("utf-8", "ignore")).rstrip("."), 0)
         if info is None:

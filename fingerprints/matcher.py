@@ -66,6 +66,7 @@ from .tokens import (
     TRANSLATE,
     TokenInfo,
     TokenTable,
+    join_particle_runs,
 )
 
 #: A document is a hit when chance explains its matched rows with probability below 10**-this.
@@ -244,7 +245,7 @@ class Matcher:
 
     def leaked_values_in(self, text: str) -> list[str]:
         """Kinds of leaked value ("name", "id", "dob") that appear in ``text``: for vetting queries."""
-        low = text.encode("utf-8", "ignore").translate(TRANSLATE)
+        low = join_particle_runs(text).encode("utf-8", "ignore").translate(TRANSLATE)
         infos = self._infos(low.split())
         kinds: set[str] = set()
         dobs: set[int] = set()
@@ -263,6 +264,7 @@ class Matcher:
     # -- passes -----------------------------------------------------------------------
     def _match_text(self, part: int, text: str, order: int | None, rows: "_Rows") -> list["_RowMatch"]:
         """Row matches in one part; adds the rows it offers for comparison to ``rows``."""
+        text = join_particle_runs(text)  # "De La O" is one name token, as at registration
         low = text.encode("utf-8", "ignore").translate(TRANSLATE)
         token_list = low.split()
         tokens = set(token_list)  # distinct tokens: every set operation below runs over few

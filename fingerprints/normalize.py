@@ -19,11 +19,17 @@ _SPECIAL = str.maketrans({
     "’": "'", "‘": "'", "`": "'", "´": "'",
 })
 
-#: Name particles that carry no identifying weight on their own ("DE LA O", "VAN DER").
+#: Name particles ("DE LA CRUZ", "VAN DER BERG"): set aside when the name they precede follows
+#: them, kept when they are the name themselves ("DU", "LE" as a whole surname), joined with a
+#: one-letter word that follows them ("DE LA O" -> "delao"). See :func:`name_words`.
 PARTICLES = frozenset(
     "de del la las los le les y e da das do dos di du van von der den ter bin ben bint ibn "
     "al el mc st".split()
 )
+#: The particles that can start or continue a run ("y" and "e" are conjunctions: "PEREZ Y DE LA O").
+RUN_PARTICLES = frozenset(p for p in PARTICLES if len(p) >= 2)
+#: At most this many particles before a one-letter word are joined with it ("DE LA O" -> "delao").
+JOIN_PARTICLES = 4
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -57,9 +63,64 @@ def name_tokens(text: str) -> list[str]:
     return [t for t in _NON_ALPHA.split(folded) if t]
 
 
+def particle_join(run: list[str], letter: str) -> str:
+    """The one token a run of particles and the one-letter word after it make: de la + o -> delao."""
+    return "".join(run[-JOIN_PARTICLES:]) + letter
+
+
+def name_words(parts: list[str]) -> list[str]:
+    """The identifying words of one name (a cell, or a part of it between commas).
+
+    Words of two letters or more count. A run of particles is set aside when a word of two
+    letters or more follows it (the name it belongs to: "DE LA CRUZ" -> cruz); when nothing
+    follows, the particles are the name ("DU", "LE", "VAN DER"); a one-letter word after them
+    joins them ("DE LA O" -> delao, "DE LA O MARTÍNEZ" -> delao martinez). Other one-letter
+    words are initials and carry no weight.
+    """
+    out: list[str] = []
+    i, n = 0, len(parts)
+    while i < n:
+        if parts[i] not in RUN_PARTICLES:
+            if len(parts[i]) >= 2:
+                out.append(parts[i])
+            i += 1
+            continue
+        j = i
+        while j < n and parts[j] in RUN_PARTICLES:
+            j += 1
+        if j < n and len(parts[j]) == 1:
+            out.append(particle_join(parts[i:j], parts[j]))
+            j += 1
+        elif j == n:
+            out.extend(parts[i:j])
+        i = j
+    return out
+
+
+def particle_joins(parts: list[str]) -> list[str]:
+    """The joined tokens a document's name parts make: for every one-letter part that follows a
+    run of particles, the token :func:`name_words` makes of them at registration."""
+    out: list[str] = []
+    for j in range(1, len(parts)):
+        if len(parts[j]) != 1 or parts[j - 1] not in RUN_PARTICLES:
+            continue
+        i = j - 1
+        while i > 0 and parts[i - 1] in RUN_PARTICLES:
+            i -= 1
+        out.append(particle_join(parts[i:j], parts[j]))
+    return out
+
+
+_NAME_SEGMENT = re.compile(r"[,;/()]")
+
+
 def identifying_name_tokens(text: str) -> list[str]:
-    """Name tokens that can identify someone: no particles, at least two letters."""
-    return [t for t in name_tokens(text) if len(t) >= 2 and t not in PARTICLES]
+    """Name tokens of a leak cell that can identify someone (see :func:`name_words`); a comma
+    ends a name ("DU, MARIA": du is the surname, maria the first name)."""
+    out: list[str] = []
+    for segment in _NAME_SEGMENT.split(text):
+        out.extend(name_words(name_tokens(segment)))
+    return out
 
 
 def phrase(text: str) -> str:

@@ -78,8 +78,20 @@ def test_name_tokens(raw: str, tokens: list[str]) -> None:
     ("ST. FLOURAN", ["flouran"]),
     ("DOS SANTORIM Y BRAVEZ", ["santorim", "bravez"]),
     ("ZORVAK J. QUELLIN", ["zorvak", "quellin"]),  # initials carry no weight
-    ("DE LA O", []),
     ("BIN ZAHROUQ, KELVAN", ["zahrouq", "kelvan"]),
+    # particles are the name when nothing follows them, in the cell or before a comma
+    ("DU", ["du"]),
+    ("LE", ["le"]),
+    ("DA", ["da"]),
+    ("VAN DER", ["van", "der"]),
+    ("DU, MARIA", ["du", "maria"]),
+    ("MARIA DO", ["maria", "do"]),
+    # particles and a one-letter word are one name
+    ("DE LA O", ["delao"]),
+    ("de la o", ["delao"]),
+    ("DE LA O MARTÍNEZ", ["delao", "martinez"]),
+    ("MARÍA DE LA O", ["maria", "delao"]),
+    ("QUELLIN Y DE LA O", ["quellin", "delao"]),  # "y" joins surnames, it is not a particle of the run
 ])
 def test_identifying_name_tokens_drop_particles_and_initials(raw: str, tokens: list[str]) -> None:
     assert identifying_name_tokens(raw) == tokens
