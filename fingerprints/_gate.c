@@ -1046,23 +1046,27 @@ static int end_unit(Gate *g, Scan *s, const uint8_t *buf, Py_ssize_t end) {
 
 /* Particles then a one-letter word ("De La O"): the matcher reads them as one token
  * (``tokens.join_particle_runs`` writes "de-la-o" where one space separates them; here any white
- * space or quote may, a superset), whose names Python's classification says. */
+ * space or quote may, a superset), whose names Python's classification says. The matcher's run
+ * may start at any of these particles (two spaces or a tab before it end an earlier run there):
+ * every run that ends at the letter is looked up ("de-la-o", "la-o"). */
 static int particle_join(Gate *g, Scan *s, uint8_t letter) {
     uint8_t buf[MAX_PARTICLE_RUN * 5 + 1];
-    int m = 0;
-    for (int k = 0; k < s->prun_n; k++) {
-        memcpy(buf + m, s->prun[k], s->prun_len[k]);
-        m += s->prun_len[k];
-        buf[m++] = '-';
-    }
-    buf[m++] = letter;
-    Entry *e = lookup(g, buf, m, 1);
-    if (!e) return -1;
-    if ((e->flags & FL_INFO) && e->unit_seen != g->unit_id) {
-        e->unit_seen = g->unit_id;
-        const uint64_t *p = g->pool.v + e->info;
-        for (uint64_t k = 0; k < p[0]; k++)
-            if (u64_push(&s->names, p[2 + k]) < 0) return -1;
+    for (int first = 0; first < s->prun_n; first++) {
+        int m = 0;
+        for (int k = first; k < s->prun_n; k++) {
+            memcpy(buf + m, s->prun[k], s->prun_len[k]);
+            m += s->prun_len[k];
+            buf[m++] = '-';
+        }
+        buf[m++] = letter;
+        Entry *e = lookup(g, buf, m, 1);
+        if (!e) return -1;
+        if ((e->flags & FL_INFO) && e->unit_seen != g->unit_id) {
+            e->unit_seen = g->unit_id;
+            const uint64_t *p = g->pool.v + e->info;
+            for (uint64_t k = 0; k < p[0]; k++)
+                if (u64_push(&s->names, p[2 + k]) < 0) return -1;
+        }
     }
     return 0;
 }

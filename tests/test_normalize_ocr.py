@@ -86,6 +86,23 @@ def test_particle_runs_are_found_as_defined(words: list[str]) -> None:
     assert len(join_particle_runs(text)) == len(text)
 
 
+@needs_gate
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(["de", "DE", "La", "del", "van", "o", "O", "y", "x", "dé", "1988-03-14"]),
+                      max_size=10),
+       seps=st.lists(st.sampled_from([" ", "  ", "\t", ", ", '"', " \n"]), min_size=10, max_size=10))
+def test_the_gate_sees_every_particle_run_the_matcher_joins(words: list[str], seps: list[str]) -> None:
+    """Whatever separates the words, each joined token of the matcher's tokens is one the gate
+    asked Python about (or a token of the text itself)."""
+    text = "".join(w + s for w, s in zip(words, seps))
+    g, asked = _recording_gate()
+    g.scan(text.encode(), gate.CSV_LINES)
+    seen = set(asked) | set(text.lower().encode().translate(TRANSLATE).split())
+    for tok in join_particle_runs(text).encode().translate(TRANSLATE).split():
+        if b"-" in tok:
+            assert tok in seen, (text, tok)
+
+
 def test_particle_surnames_are_found() -> None:
     rows, people, m = particle_leak()
     for i in (0, 6):
@@ -292,6 +309,7 @@ def test_the_gate_asks_python_about_particle_runs() -> None:
     g.scan(b"Maria De La O 1988\nde,la o\n\"DE\" LA\tO x\nvon der de la los y\nde-la-o d'la.o\n", gate.CSV_LINES)
     assert b"de-la-o" in asked and b"la-o" in asked and b"de-la-o-x" not in asked
     assert b"von-der-de-la-los-y" in asked  # "y" is one letter; Python joins the last four particles
+    assert b"der-de-la-los-y" in asked and b"los-y" in asked  # and runs that start later ("von  der")
     assert b"d'la.o" not in asked  # "d'la" is one part "dla": no particle before the "o"
     g2, asked2 = _recording_gate(particles=False)
     g2.scan(b"De La O", gate.LINES)
