@@ -94,6 +94,8 @@ DOB_CONFLICT_WITH_ID = 1.0
 #: its surnames), all of its names. A name agrees when spelled exactly or nearly (>= NAME_AGREES).
 NAME_CONFLICT = 2.0
 NAME_AGREES = 0.75
+#: Per weak column (country, facility, gender...) for which the row gives another of its values.
+WEAK_CONFLICT = 1.0
 #: A birth date is never rarer than one day of the leak's span, nor than the chance that two of
 #: its records share a birth date (measured at registration: ages and placeholder dates cluster).
 DOB_DAYS_FLOOR = 1.0
@@ -142,11 +144,14 @@ class _Anchors:
     pairs: set[bytes] = frozenset()  # type: ignore[assignment]
 
 
+_NONE: frozenset[int] = frozenset()
+
+
 class _Window:
     """Evidence one line (or window of a long line) offers."""
 
     __slots__ = ("part", "line", "tokens", "names", "name_count", "ids", "dobs", "flags", "phrases", "covered",
-                 "_alpha", "text")
+                 "name_phrases", "_alpha", "text")
 
     def __init__(self, part: int, line: int, tokens: list[bytes], text: str) -> None:
         self.part = part
@@ -163,6 +168,8 @@ class _Window:
         #: tokens inside the ones of several words: "San Antonio" holds no first name.
         self.phrases: set[int] = set()
         self.covered: set[int] = set()
+        #: One-word weak values that are also name tokens: phrase -> its name fingerprints.
+        self.name_phrases: dict[int, set[int]] = {}
         self._alpha: list[tuple[str, bytes]] | None = None
 
 
@@ -404,11 +411,13 @@ class Matcher:
                     w.dobs[dh] = max(w.dobs.get(dh, 0), len(info.dobs))
             w.flags |= info.flags
             month = month or bool(info.flags & F_MONTH)
-        if not w.ids and len(tokens) > 2:
+        if len(tokens) > 2 and not DIGIT_GROUPS.isdisjoint(tokens):  # also beside plainly written IDs
             for _shaped, ih in self._grouped_ids(tokens):
-                w.flags |= F_IDSHAPE
                 if ih:
                     w.ids.add(ih)
+                    w.flags |= F_IDSHAPE
+                elif not w.ids:
+                    w.flags |= F_IDSHAPE
         if month:
             tds = text_dates(text)
             if tds:
@@ -680,6 +689,10 @@ class Matcher:
                     w.phrases.add(hv)
                     if b - a >= 2:
                         w.covered.update(i for i, _ in words[a:b])
+                    else:  # a one-word value may be a name too ("Houston"): remember which
+                        info = self.tokens.relevant.get(w.tokens[words[a][0]])
+                        if info is not None and info.names:
+                            w.name_phrases[hv] = set(info.names)
 
     def _alpha(self, w: _Window) -> list[tuple[str, bytes]]:
         if w._alpha is None:
@@ -748,6 +761,7 @@ class Matcher:
         got_id = got_dob = False
         has_id = has_dob = False
         matched_id = 0
+        weak_conflicts = 0
         weak_terms: list[tuple[int, float]] = []  # (column, log10 p) of each weak field that agrees
         col_score: dict[int, list[float]] = {}
         name_cols: dict[int, list[int]] = {}   # column -> entry offsets
@@ -779,6 +793,10 @@ class Matcher:
             elif role.is_weak and hv in w.phrases:
                 col_score[ci] = [1.0]
                 weak_terms.append((ci, math.log10(min(1.0, (self._weak_count.get(weak_key(ci, hv), 0) + 0.5) / n))))
+            elif role.is_weak and w.phrases and any(weak_key(ci, v) in self._weak_count
+                                                    and w.name_phrases.get(v, _NONE).isdisjoint(hashes)
+                                                    for v in w.phrases):
+                weak_conflicts += 1  # the row gives this column another of its values (another country)
 
         # Another ID on the row: only the birth date with the whole name, exactly, can outweigh it.
         id_conflict = has_id and not got_id and bool(w.flags & F_IDSHAPE)
@@ -852,13 +870,15 @@ class Matcher:
         if has_dob and not got_dob and w.flags & F_DOBLIKE:
             log_e += DOB_CONFLICT_WITH_ID if got_id else DOB_CONFLICT
         if name_cols and not w.names.issubset(hashes):  # the row names someone the record does not
-            if first_name_seen and not first_name_matched:
+            first_missing = first_name_seen and not first_name_matched
+            if first_missing:
                 log_e += NAME_CONFLICT
             if not named:
                 log_e += NAME_CONFLICT
-            elif any(min(v) < NAME_AGREES for ci, v in col_score.items() if roles[ci] is Role.LAST_NAME) or any(
-                    roles[ci] is Role.LAST_NAME and ci not in col_score for ci in name_cols):
-                log_e += NAME_CONFLICT  # another surname, or another second surname
+            elif any(min(col_score.get(ci, [0.0])) < NAME_AGREES for ci in name_cols
+                     if not (first_missing and roles[ci] is Role.FIRST_NAME)):
+                log_e += NAME_CONFLICT  # another surname, a second surname or a middle name of its own
+        log_e += WEAK_CONFLICT * weak_conflicts
         if log_e >= math.log10(ROW_MAX_EXPECTED):
             return None
         return _RowMatch(rid, 10.0 ** log_e, rec, w, cols, hashes, col_score, matched_id)

@@ -81,6 +81,9 @@ def test_a_paste_of_leaked_ids_alone_is_a_hit(leak: Leak) -> None:
     grouped = [forms[3](leak.people[i].a_number) for i in idx]
     grid = leak.matcher.match("\n".join("\t".join(grouped[k:k + 5]) for k in range(0, 20, 5)))
     assert grid.verdict == "hit" and grid.record_ids == sorted(i + 1 for i in idx)
+    # one line, the forms mixed and separated by commas
+    mixed = leak.matcher.match(", ".join(forms[k % 4](leak.people[i].a_number) for k, i in enumerate(idx)))
+    assert mixed.verdict == "hit" and mixed.record_ids == sorted(i + 1 for i in idx)
 
 
 def test_a_few_leaked_ids_among_many_numbers_are_clean(leak: Leak) -> None:
@@ -213,10 +216,14 @@ def test_words_of_place_names_are_not_names() -> None:
             Column("Place", Role.PLACE)]
     keyer = Keyer(KEY)
     matcher = Matcher(build_index(rows, cols, keyer), keyer)
-    target = next(r for r in rows if r[1] == "ANTONIO" and r[3] != "San Antonio")
+    target = next(r for r in rows if r[1] == "ANTONIO" and r[3] == "San Antonio")
     doc = matcher.match(f"{target[0]}\t{target[2]}\tSan Antonio\n")
     assert doc.verdict == "hit" and doc.records
-    assert all("First" not in r.fields for r in doc.records)
+    assert all("First" not in r.fields and "Place" in r.fields for r in doc.records)
+    # another place of the leak on the row is another person's: it counts against the record
+    other = next(r for r in rows if r[1] == "ANTONIO" and r[3] == "Miami")
+    assert matcher.match(f"{other[0]}\t{other[2]}\tSan Antonio\n").verdict == "clean"
+    assert matcher.match(f"{other[0]}\t{other[2]}\tMiami\n").verdict == "hit"
     doc = matcher.match(f"{target[0]}\t{target[1]}\t{target[2]}\tSan Antonio\n")
     assert any("First" in r.fields for r in doc.records)
     houston = next(r for r in rows if r[1] == "HOUSTON" and r[3] != "Houston")
