@@ -19,9 +19,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import Engine, make_url
+
+if TYPE_CHECKING:
+    from tracker.settings import Settings
 
 ENV_TEST_DB = "TRACKER_TEST_DATABASE_URL"
 TRACKER_ENV = ("TRACKER_HOME", "TRACKER_DATABASE_URL", "TRACKER_KEY_FILE", "TRACKER_LOG_LEVEL",
@@ -71,6 +75,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | N
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite database in the tracker home (for tests that need not run on PostgreSQL)."""
     return f"sqlite:///{tmp_path / 'home' / 'tracker.sqlite3'}"
+
+
+@pytest.fixture
+def settings_(tracker_home: Path) -> "Settings":
+    """The settings of the test's tracker home (as ``tracker`` reads them from the environment)."""
+    from tracker.settings import Settings
+
+    return Settings.from_env()
 
 
 @pytest.fixture

@@ -4,24 +4,29 @@ from __future__ import annotations
 import base64
 import io
 import json
-import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
 import openpyxl
 import pytest
-from fpdf import FPDF
-from sqlalchemy.engine import Engine
-
 from conftest import SyntheticLeak
 from extract_support import mail, people, zip_bytes
-from fingerprints import gate
+from fpdf import FPDF
+from gate_support import needs_gate
+from sqlalchemy.engine import Engine
+
 from fingerprints.keyed import Keyer
 from tracker import leaks, store
 from tracker.db import session_scope
 from tracker.errors import ExtractionError, LimitExceeded, UnsupportedFormat
 from tracker.extract import Extracted, Limits, Part, extract
-from tracker.extract.detect import SNIFF_CHARS, declared_kind, magic_kind, sniff_markup_kind, sniff_text_kind
+from tracker.extract.detect import (
+    SNIFF_CHARS,
+    declared_kind,
+    magic_kind,
+    sniff_markup_kind,
+    sniff_text_kind,
+)
 from tracker.extract.mime import MAX_MULTIPART_NESTING
 from tracker.pipeline import Scanner
 from tracker.prefilter import text_view
@@ -438,9 +443,6 @@ def test_ordinary_text_still_takes_the_prefilter_text_path() -> None:
 
 
 # --- a leaked CSV attachment through the real scanner -------------------------------------------------
-
-needs_gate = pytest.mark.skipif(not gate.available(), reason="the compiled gate is not built")
-
 
 @pytest.fixture
 def settings(tracker_home: Path) -> Settings:

@@ -8,31 +8,30 @@ import dataclasses
 import html
 import json
 import random
-import re
 from pathlib import Path
 
 import pytest
+from conftest import SyntheticLeak
+from fingerprints_support import synthetic_leak as support_leak
+from gate_support import needs_gate, outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from conftest import SyntheticLeak
 from fingerprints import gate
 from fingerprints.gate import DocumentGate
 from fingerprints.keyed import Keyer
 from fingerprints.matcher import TRANSLATE
-from fingerprints_support import synthetic_leak as support_leak
 from tracker import leaks, store
 from tracker.db import session_scope
 from tracker.extract import extract
 from tracker.extract.html import html_text
-from tracker.pipeline import ScanResult, Scanner
+from tracker.pipeline import Scanner
 from tracker.prefilter import certainly_clean, text_view
 from tracker.settings import Settings
 from tracker.synth import CorpusStyle, generate_corpus
 
 KEY = bytes(range(32))
-needs_gate = pytest.mark.skipif(not gate.available(), reason="the compiled gate is not built")
 
 
 def _empty_gate(key: bytes = KEY, months: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
@@ -55,21 +54,12 @@ def test_the_compiled_gate_is_built_where_a_compiler_is() -> None:
     assert gate.available(), "fingerprints/_gate.c was not built: run `pip install -e .` and read its output"
 
 
-@pytest.fixture
-def settings_(tracker_home: Path) -> Settings:
-    return Settings.from_env()
-
-
 def _scanners(engine: Engine, settings_: Settings, leak_csv: Path) -> tuple[Scanner, Scanner]:
     leaks.add_leak(engine, settings_, Keyer(KEY), leak_csv, "demo")
     with session_scope(engine) as s:
         rows = store.list_leaks(s)
     return (Scanner(engine, rows, Keyer(KEY), settings=settings_),
             Scanner(engine, rows, Keyer(KEY), settings=settings_, use_gate=False))
-
-
-def _outcome(results: list[ScanResult]) -> list[tuple[str, str, list[int], float]]:
-    return [(r.leak, r.verdict, r.records, round(r.score, 6)) for r in results]
 
 
 def _tokens(text: str) -> list[bytes]:
@@ -184,7 +174,7 @@ def test_documents_are_cleared_without_extraction_and_hits_still_found(
     }
     for name, data in docs.items():
         before = gated.gated_clean
-        assert _outcome(gated.scan_bytes(name, data, name=name)) == _outcome(full.scan_bytes(name, data, name=name))
+        assert outcome(gated.scan_bytes(name, data, name=name)) == outcome(full.scan_bytes(name, data, name=name))
         if name == "unrelated.txt":
             assert gated.gated_clean == before + 1
     results = {name: full.scan_bytes(name, data, name=name)[0].verdict for name, data in docs.items()}
@@ -208,7 +198,7 @@ def test_lists_of_weak_matches_pass_the_gate(
                                  for p in people]).encode(),
     }
     for name, data in docs.items():
-        assert _outcome(gated.scan_bytes(name, data, name=name)) == _outcome(full.scan_bytes(name, data, name=name))
+        assert outcome(gated.scan_bytes(name, data, name=name)) == outcome(full.scan_bytes(name, data, name=name))
         assert full.scan_bytes(name, data, name=name)[0].verdict == "hit", name
     assert gated.gated_clean == 0
 
@@ -221,7 +211,7 @@ def test_a_roster_of_other_people_is_cleared_by_the_gate(
     rows = [f"Zz{i:04d}x, {p.first_name}, {p.dob:%Y-%m-%d}, A{900000000 + i}"
             for i, p in enumerate(synthetic_leak.people * 5)]
     data = ("\n".join(rows) + "\n").encode()
-    assert _outcome(gated.scan_bytes("roster", data, name="r.csv")) == _outcome(
+    assert outcome(gated.scan_bytes("roster", data, name="r.csv")) == outcome(
         full.scan_bytes("roster", data, name="r.csv"))
     assert gated.gated_clean == 1
 
@@ -237,7 +227,7 @@ def test_the_gate_changes_no_verdict_on_generated_corpora(
     files = sorted((corpus / "docs").iterdir())
     for file in files:
         data = file.read_bytes()
-        assert _outcome(gated.scan_bytes(file.name, data, name=file.name)) == _outcome(
+        assert outcome(gated.scan_bytes(file.name, data, name=file.name)) == outcome(
             full.scan_bytes(file.name, data, name=file.name)), file.name
     labels = json.loads((corpus / "labels.json").read_text())
     assert gated.gated_clean >= sum(1 for v in labels.values() if not v["positive"]) // 2
@@ -327,7 +317,7 @@ def test_the_gate_changes_no_verdict_on_generated_reposts(
     @given(doc=_reposts(synthetic_leak.people))
     def check(doc: tuple[str, bytes]) -> None:
         name, data = doc
-        assert _outcome(gated.scan_bytes(name, data, name=name)) == _outcome(full.scan_bytes(name, data, name=name))
+        assert outcome(gated.scan_bytes(name, data, name=name)) == outcome(full.scan_bytes(name, data, name=name))
 
     check()
     assert gated.gated_clean > 0
@@ -365,9 +355,8 @@ def test_a_name_in_two_name_columns_needs_the_word_twice_and_the_gate_agrees(
                  for i, p in enumerate(people[:3])]
         data = "\n".join(filler[:150] + lines + filler[150:]).encode()
         got = gated.scan_bytes("doc", data, name="doc.txt")
-        assert _outcome(got) == _outcome(full.scan_bytes("doc", data, name="doc.txt"))
+        assert outcome(got) == outcome(full.scan_bytes("doc", data, name="doc.txt"))
         assert got[0].verdict == verdict and got[0].records == ([1, 2, 3] if times == 2 else [])
-
 
 
 @settings(max_examples=300, deadline=None)

@@ -22,20 +22,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import SyntheticLeak
+from fingerprints_support import synthetic_leak
+from gate_support import needs_gate, outcome
 from sqlalchemy.engine import Engine
 
-from conftest import SyntheticLeak
 from fingerprints import gate
 from fingerprints.gate import DocumentGate
 from fingerprints.keyed import Keyer
 from fingerprints.matcher import Matcher
-from fingerprints_support import synthetic_leak
 from tracker import leaks, store
 from tracker.db import session_scope
 from tracker.errors import TrackerError
 from tracker.extract import extract
 from tracker.extract.html import html_text
-from tracker.pipeline import ScanResult, Scanner
+from tracker.pipeline import Scanner
 from tracker.prefilter import certainly_clean, text_view
 from tracker.settings import Settings
 
@@ -45,7 +46,6 @@ DAT_FILES = sorted(FIXTURES.glob("*.dat")) if FIXTURES.is_dir() else []
 _HEADINGS = {"data", "errors", "new-errors", "document-fragment", "document", "script-off", "script-on"}
 #: Whitespace, and the marker characters the extractor reads as whitespace.
 _SPACE = re.compile(r"[\s\x01-\x05]+")
-needs_gate = pytest.mark.skipif(not gate.available(), reason="the compiled gate is not built")
 
 
 @dataclass(frozen=True)
@@ -297,15 +297,6 @@ REGRESSIONS = {
 }
 
 
-@pytest.fixture
-def settings_(tracker_home: Path) -> Settings:
-    return Settings.from_env()
-
-
-def _outcome(results: list[ScanResult]) -> list[tuple[str, str, list[int], float]]:
-    return [(r.leak, r.verdict, r.records, round(r.score, 6)) for r in results]
-
-
 @needs_gate
 @pytest.mark.parametrize("shape", list(REGRESSIONS))
 def test_tag_soup_that_hid_reposts_is_a_hit_through_the_gate(
@@ -319,5 +310,5 @@ def test_tag_soup_that_hid_reposts_is_a_hit_through_the_gate(
     data = REGRESSIONS[shape](p, q).encode("utf-8")
     got = gated.scan_bytes("page", data, name="page.html")
     assert got[0].verdict == "hit", shape
-    assert _outcome(got) == _outcome(full.scan_bytes("page", data, name="page.html"))
+    assert outcome(got) == outcome(full.scan_bytes("page", data, name="page.html"))
     assert gated.gated_clean == 0

@@ -22,9 +22,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fingerprints_support import KEY, synthetic_leak
+from gate_support import needs_gate, outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
+from test_excel_dates import _serial, _serial_csv
 
 from fingerprints import gate
 from fingerprints.gate import DocumentGate
@@ -32,16 +35,18 @@ from fingerprints.index import build_index
 from fingerprints.keyed import Keyer
 from fingerprints.matcher import TRANSLATE, DocumentMatch, Matcher
 from fingerprints.normalize import RUN_PARTICLES, identifying_name_tokens
-from fingerprints.tokens import PARTICLE_RUN, join_particle_runs, mixed_eligible, name_readings, ocr_digits
-from fingerprints_support import KEY, synthetic_leak
-from test_excel_dates import _serial, _serial_csv
+from fingerprints.tokens import (
+    PARTICLE_RUN,
+    join_particle_runs,
+    mixed_eligible,
+    name_readings,
+    ocr_digits,
+)
 from tracker import leaks, store
 from tracker.db import session_scope
-from tracker.pipeline import ScanResult, Scanner
+from tracker.pipeline import Scanner
 from tracker.settings import Settings
 from tracker.synth import textfill
-
-needs_gate = pytest.mark.skipif(not gate.available(), reason="the compiled gate is not built")
 
 N, SEED = 2000, 11
 #: Rows of the generated leak given surnames the particle rules are about.
@@ -331,15 +336,6 @@ def test_hex_uuids_and_logs_seldom_reach_python() -> None:
     assert len(other) < 0.01 * len(distinct), (len(other), len(distinct))
 
 
-@pytest.fixture
-def settings_(tracker_home: Path) -> Settings:
-    return Settings.from_env()
-
-
-def _outcome(results: list[ScanResult]) -> list[tuple[str, str, list[int], float]]:
-    return [(r.leak, r.verdict, r.records, round(r.score, 6)) for r in results]
-
-
 @needs_gate
 def test_gated_and_full_scans_agree_on_every_new_rule(engine: Engine, settings_: Settings, tmp_path: Path) -> None:
     rows, people, _ = particle_leak()
@@ -382,7 +378,7 @@ def test_gated_and_full_scans_agree_on_every_new_rule(engine: Engine, settings_:
     }
     for name, data in docs.items():
         got = gated.scan_bytes(name, data, name=name)
-        assert _outcome(got) == _outcome(full.scan_bytes(name, data, name=name)), name
+        assert outcome(got) == outcome(full.scan_bytes(name, data, name=name)), name
         if name in ("delao.txt", "du.txt", "galvan.txt", "shots.txt", "serial.csv", "serial-in-filler.csv"):
             assert got[0].verdict == "hit", name
     assert gated.gated_clean >= 1  # the code and logs, at least, never needed the extractor
