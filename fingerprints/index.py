@@ -398,7 +398,7 @@ def build_index(
         last = dt.date.fromordinal(int(ords[-1 - len(ords) // 200])).year
         dob_years = [first // 10 * 10 - 5, last // 10 * 10 + 15]  # whole decades: reveals no date
     id_len = sorted(id_lengths.elements()) if len(id_lengths) < 64 else []
-    id_median = id_len[len(id_len) // 2] if id_len else (max(id_lengths, key=id_lengths.get) if id_lengths else 9)
+    id_median = id_len[len(id_len) // 2] if id_len else (id_lengths.most_common(1)[0][0] if id_lengths else 9)
 
     index = LeakIndex(
         columns=columns,
@@ -434,8 +434,8 @@ def build_index(
             "weak_words": min(weak_words, 12),
             "id_density_log10": _id_density_log10(id_numbers),
             "name_pair_k": _name_pair_correlation(name_ends),
-            "weak_name_k": {str(ci): k for ci, v in weak_by_name.items()
-                            if (k := _weak_name_correlation(v)) is not None},
+            "weak_name_k": {str(ci): corr for ci, v in weak_by_name.items()
+                            if (corr := _weak_name_correlation(v)) is not None},
             "dob_collision_log10": _collision_log10(dob_all),
             "pair_keys": True,
         },

@@ -76,7 +76,7 @@ def mix(a: int, b: int) -> int:
     return (x ^ (x >> 29)) or 1
 
 
-def mix_np(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def mix_np(a: "np.ndarray | np.unsignedinteger", b: "np.ndarray | np.unsignedinteger") -> np.ndarray:
     """Vectorised :func:`mix` over uint64 arrays (same results, for building indexes)."""
     a = np.asarray(a, dtype=np.uint64)
     b = np.asarray(b, dtype=np.uint64)

@@ -934,14 +934,14 @@ class Matcher:
         for ci, hv in zip(cols, hashes):
             if not any(col_score.get(ci, [])):
                 continue
-            raw = by_hash.get(hv)
-            if raw is None and self._roles[ci].is_name:
+            seen = by_hash.get(hv)
+            if seen is None and self._roles[ci].is_name:
                 continue
             name = self._colnames[ci]
-            if raw is None:
+            if seen is None:
                 out.setdefault(name, "(matched)")
             else:
-                out[name] = (out[name] + " " + mask(raw)) if name in out and out[name] != "(matched)" else mask(raw)
+                out[name] = (out[name] + " " + mask(seen)) if name in out and out[name] != "(matched)" else mask(seen)
         return out
 
     def _row_similarity(self, rec: int, w: _Window) -> float:
