@@ -430,7 +430,7 @@ def run_throughput(work: Path, megabytes: float, progress: Progress = _quiet,
         "scan_mb_per_s": round(scan_mbps, 2), "scan_exit_code": exit_code,
         "regex_cpu_seconds": round(reference, 3), "regex_cpu_seconds_runs": [round(r, 3) for r in regex_cpu],
         "regex_mb_per_s": round(regex_mbps, 2),
-        "ratio": round(ratio, 3), "target_ratio": TARGET_RATIO, "meets_target": ratio >= TARGET_RATIO,
+        "ratio": float(f"{ratio:.3g}"), "target_ratio": TARGET_RATIO, "meets_target": ratio >= TARGET_RATIO,
         "scan_errors": sum(p.get("verdict") == "error" for p in preds.values()),
         "reposts": sum(bool(v["positive"]) for v in labels.values()),
         "reposts_found": sum(bool(v["positive"]) and preds.get(n, {}).get("verdict") == "hit"
@@ -466,7 +466,7 @@ def _in_process_scans(tracker: _Tracker, files: Sequence[Path], blobs: Sequence[
         sizes[file.suffix.lstrip(".").lower() or "none"] += len(data) / 1e6
 
     def ratio(cpu: float) -> float:
-        return round((size_mb / cpu) / regex_mbps, 3) if cpu and regex_mbps else 0.0
+        return float(f"{(size_mb / cpu) / regex_mbps:.3g}") if cpu and regex_mbps else 0.0
 
     return {"pipeline_cpu_seconds": round(pipeline_cpu, 3), "pipeline_ratio": ratio(pipeline_cpu),
             "gated_clean_documents": scanner.gated_clean - warm_up_cleared,
