@@ -477,6 +477,7 @@ class Matcher:
         windows = self._windows(part, lines_b, lines_s, (chosen, every), line_windows, split)
         keys: list[int] = []
         owner: list[int] = []
+        capped: dict[int, int] = {}  # key position -> most records worth looking at
         for wi, w in enumerate(windows):
             for idh in w.ids:
                 keys.append(posting_key_id(idh))
@@ -492,13 +493,18 @@ class Matcher:
             # Two names alone against another birth date or ID on the row are never a match
             # (x10^4, or ruled out): name pairs are looked up only on rows without either.
             if len(w.names) >= 2 and self._pair_keys and not w.flags & (F_DOBLIKE | F_IDSHAPE):
+                # Two names and nothing else on the row: a pair that more than ROW_MAX_EXPECTED
+                # other records share gives E >= that count, so its records need no look.
+                bare = len(w.names) == 2 and not w.phrases and not w.dobs
                 ordered = sorted(w.names)
                 for i, x in enumerate(ordered):
                     for y in ordered[i + 1:]:
                         keys.append(posting_key_name_pair(x, y))
                         owner.append(wi)
+                        if bare:
+                            capped[len(keys) - 1] = int(ROW_MAX_EXPECTED) + 1
         out: list[_RowMatch] = []
-        for wi, rec in self._candidates(keys, owner):
+        for wi, rec in self._candidates(keys, owner, capped):
             rm = self._verify(rec, windows[wi], neighbour)
             if rm is not None:
                 out.append(rm)
@@ -636,8 +642,10 @@ class Matcher:
             windows.extend(w for w in made if not anchors.isdisjoint(w.tokens))
         return windows
 
-    def _candidates(self, keys: list[int], owner: list[int]) -> list[tuple[int, int]]:
-        """(window, record position) pairs whose posting keys are in the index."""
+    def _candidates(self, keys: list[int], owner: list[int],
+                    capped: dict[int, int] | None = None) -> list[tuple[int, int]]:
+        """(window, record position) pairs whose posting keys are in the index; a key in
+        ``capped`` that more records share than its cap gives none (see ``_match_lines``)."""
         if not keys:
             return []
         pk = self.index.post_key
@@ -647,6 +655,8 @@ class Matcher:
         candidates: dict[tuple[int, int], None] = {}
         post_rec = self.index.post_rec
         for k in np.nonzero(right > left)[0].tolist():
+            if capped and right[k] - left[k] > capped.get(k, 1 << 62):
+                continue
             for rec in post_rec[left[k]:right[k]].tolist():
                 candidates[(owner[k], rec)] = None
         return list(candidates)
