@@ -94,6 +94,17 @@ def posting_key_name_pair(a: int, b: int) -> int:
     return mix(mix(min(a, b), max(a, b)), PAIR_TAG)
 
 
+def posting_keys_name_pair_np(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`posting_key_name_pair` over uint64 arrays (broadcast)."""
+    return mix_np(mix_np(np.minimum(a, b), np.maximum(a, b)), np.uint64(PAIR_TAG))
+
+
+def name_pairs(names: "set[int] | Sequence[int]") -> list[tuple[int, int]]:
+    """Each unordered pair of distinct name fingerprints once, in a fixed order."""
+    ordered = sorted(set(names))
+    return [(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1:]]
+
+
 def weak_key(col: int, h: int) -> int:
     return mix(h, col + 1)
 
@@ -361,11 +372,9 @@ def build_index(
                 ci = entry_col[k]
                 if roles[ci].is_weak:
                     weak_by_name.setdefault(ci, array("Q")).extend((names[0], names[-1], entry_hash[k]))
-        pair_names = sorted(unique_names)
-        for i, a in enumerate(pair_names):
-            for b in pair_names[i + 1:]:
-                post_key.append(posting_key_name_pair(a, b))
-                post_rec.append(pos)
+        for a, b in name_pairs(unique_names):
+            post_key.append(posting_key_name_pair(a, b))
+            post_rec.append(pos)
         for dh in dobs:
             post_key.append(posting_key_dob(dh))
             post_rec.append(pos)
@@ -540,4 +549,5 @@ def repeated_name_keys(index: LeakIndex) -> np.ndarray:
 
 
 __all__ = ["LeakIndex", "build_index", "bigrams", "minhash_of", "name_column_key", "posting_key_dob", "posting_key_id",
-           "posting_key_name_dob", "posting_key_name_pair", "repeated_name_keys", "weak_key"]
+           "name_pairs", "posting_key_name_dob", "posting_key_name_pair", "posting_keys_name_pair_np",
+           "repeated_name_keys", "weak_key"]

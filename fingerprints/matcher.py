@@ -40,8 +40,9 @@ from .index import (
     posting_key_dob,
     posting_key_id,
     posting_key_name_dob,
+    name_pairs,
     posting_key_name_pair,
-    PAIR_TAG,
+    posting_keys_name_pair_np,
     weak_key,
 )
 from .keyed import Keyer, mix_np, salt32
@@ -337,8 +338,7 @@ class Matcher:
         if len(names) > 700:  # too many pairs to test at once: every name may take part
             return names
         na = np.fromiter(names, dtype=np.uint64, count=len(names))
-        lo, hi = np.minimum(na[:, None], na[None, :]), np.maximum(na[:, None], na[None, :])
-        keys = mix_np(mix_np(lo, hi), np.uint64(PAIR_TAG))
+        keys = posting_keys_name_pair_np(na[:, None], na[None, :])
         hit = self._posting_hits(keys.ravel()).reshape(len(na), len(na))
         np.fill_diagonal(hit, False)
         return set(na[np.nonzero(hit.any(axis=1))[0]].tolist())
@@ -496,13 +496,11 @@ class Matcher:
                 # Two names and nothing else on the row: a pair that more than ROW_MAX_EXPECTED
                 # other records share gives E >= that count, so its records need no look.
                 bare = len(w.names) == 2 and not w.phrases and not w.dobs
-                ordered = sorted(w.names)
-                for i, x in enumerate(ordered):
-                    for y in ordered[i + 1:]:
-                        keys.append(posting_key_name_pair(x, y))
-                        owner.append(wi)
-                        if bare:
-                            capped[len(keys) - 1] = int(ROW_MAX_EXPECTED) + 1
+                for x, y in name_pairs(w.names):
+                    keys.append(posting_key_name_pair(x, y))
+                    owner.append(wi)
+                    if bare:
+                        capped[len(keys) - 1] = int(ROW_MAX_EXPECTED) + 1
         out: list[_RowMatch] = []
         for wi, rec in self._candidates(keys, owner, capped):
             rm = self._verify(rec, windows[wi], neighbour)
@@ -510,7 +508,7 @@ class Matcher:
                 out.append(rm)
         if not out:
             return out
-        if not self._has_role[Role.DOB] or _evidence(out, rows)[0] < RESCUE_EVIDENCE:
+        if not self._has_role[Role.DOB] or _evidence(_units(out), rows)[0] < RESCUE_EVIDENCE:
             return out
         # The document holds leaked rows: look again at lines whose only exact evidence is a
         # leaked birth date (both names mistyped), comparing names by their bigrams.
@@ -573,14 +571,12 @@ class Matcher:
                 for dh in dobs:
                     keys.append(posting_key_name_dob(nh, dh))
                     owner.append(i)
-            paired = sorted({nh for t in a.pairs.intersection(toks) for nh in infos[t].names})
-            if len(paired) >= 2 and any((f := relevant.get(t)) is not None and f.flags & (F_DOBLIKE | F_IDSHAPE)
-                                        for t in toks):
+            paired = name_pairs({nh for t in a.pairs.intersection(toks) for nh in infos[t].names})
+            if paired and any((f := relevant.get(t)) is not None and f.flags & (F_DOBLIKE | F_IDSHAPE) for t in toks):
                 paired = []  # as in _match_lines: two names alone never outweigh another date or ID
-            for k, x in enumerate(paired):
-                for y in paired[k + 1:]:
-                    keys.append(posting_key_name_pair(x, y))
-                    owner.append(i)
+            for x, y in paired:
+                keys.append(posting_key_name_pair(x, y))
+                owner.append(i)
         if keys:
             hit = self._posting_hits(np.asarray(keys, dtype=np.uint64))
             keep.extend({owner[k] for k in np.nonzero(hit)[0].tolist()})
@@ -912,8 +908,7 @@ class Matcher:
         when there are more than two); -inf when no other record shares a pair."""
         if not self._pair_keys:
             return -math.inf
-        ordered = sorted(names)
-        pairs = [(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1:]]
+        pairs = name_pairs(names)
         pk = self.index.post_key
         arr = np.asarray([posting_key_name_pair(x, y) for x, y in pairs], dtype=np.uint64)
         counts = np.searchsorted(pk, arr, side="right") - np.searchsorted(pk, arr, side="left")
@@ -922,7 +917,7 @@ class Matcher:
         if others <= 0:
             return -math.inf
         rest = sum(math.log10(max((self._name_count.get(t, 0) + 0.5) / self.n, NAME_P_FLOOR))
-                   for t in ordered if t not in pairs[k])
+                   for t in names if t not in pairs[k])
         return math.log10(others / self.n) + rest
 
     def _mask_evidence(self, w: _Window, cols: list[int], hashes: list[int],
@@ -970,19 +965,19 @@ class Matcher:
         with the share of leaked rows as prior): in a full copy every matched row, among 20,000
         other people only the few rows chance cannot explain.
         """
-        evidence, j, level = _evidence(matches, rows)
+        units = _units(matches)
+        evidence, j, level = _evidence(units, rows)
         evidence = min(evidence, 1e6)
         hit = evidence >= DOCUMENT_EVIDENCE
         # Below RESCUE_EVIDENCE the score is 0: there the gate may call a document clean unread.
         score = 1.0 / (1.0 + 10.0 ** (-(evidence - DOCUMENT_EVIDENCE))) if evidence >= RESCUE_EVIDENCE else 0.0
-        total = max(rows.all, len(_units(matches)), 1)
+        total = max(rows.all, len(units), 1)
         reported: dict[int, _RowMatch] = {}
         if hit:
             share = min(j / total, 0.999)
             bar = max(level, share / (1.0 - share))
-            unit_best = _units(matches)
             for m in matches:  # each row is the record it matches best (namesakes in the leak aside)
-                best_e = unit_best.get((m.part, m.line, m.matched_id))
+                best_e = units.get((m.part, m.line, m.matched_id))
                 if best_e is None or m.expected_chance > min(bar, best_e):
                     continue
                 best = reported.get(m.record_id)
@@ -1001,7 +996,7 @@ class Matcher:
         rows_for_level = rows.strong if level < ONE_KIND_FLOOR else rows.all
         return DocumentMatch(verdict="hit" if hit else "clean", score=score, evidence=evidence, records=records,
                              fields=fields, expected_chance=max(rows_for_level, j) * level if j else 0.0,
-                             matched_rows=sum(1 for e in _units(matches).values() if e < 1.0),
+                             matched_rows=sum(1 for e in units.values() if e < 1.0),
                              rows=total)
 
 
@@ -1089,8 +1084,8 @@ def _units(matches: list[_RowMatch]) -> dict[tuple[int, int, int], float]:
     return best
 
 
-def _evidence(matches: list[_RowMatch], rows: _Rows) -> tuple[float, int, float]:
-    """How surely chance does not explain a document's row matches: (-log10 P, j, level).
+def _evidence(units: dict[tuple[int, int, int], float], rows: _Rows) -> tuple[float, int, float]:
+    """How surely chance does not explain a document's row matches (``_units``): (-log10 P, j, level).
 
     Each matched row's chance E (its best record) is the probability that an unrelated row
     matches some record that well. Sorting the rows by E, for every j the probability that j or
@@ -1098,7 +1093,7 @@ def _evidence(matches: list[_RowMatch], rows: _Rows) -> tuple[float, int, float]
     tail over the rows that could (every row for one kind of evidence, rows with a date or an
     ID-shaped number for two kinds); the smallest bound over j is the document's P.
     """
-    levels = sorted(_units(matches).values())
+    levels = sorted(units.values())
     log_p, best_j, level = 0.0, 0, 1.0
     for j, q in enumerate(levels, 1):
         n = max(rows.strong if q < ONE_KIND_FLOOR else rows.all, j)
