@@ -554,6 +554,22 @@ def _resolve_style(styles: CorpusStyle | Iterable[str] | None) -> CorpusStyle:
     return CorpusStyle().only(styles)
 
 
+def write_document(docs_dir: Path, labels: dict[str, dict], name: str, data: bytes, kind: str,
+                   records: list[int], positive: bool | None = None) -> int:
+    """Write one document of a labelled corpus and its ``labels.json`` entry; its size in bytes.
+
+    ``positive`` defaults to whether it holds leaked records.
+    """
+    (docs_dir / name).write_bytes(data)
+    labels[name] = {"positive": bool(records) if positive is None else positive, "kind": kind, "records": records}
+    return len(data)
+
+
+def write_labels(out_dir: Path | str, labels: Mapping[str, dict]) -> None:
+    """``labels.json`` in the format of ``../shared/bench/labels.json`` (sorted, one entry a line)."""
+    (Path(out_dir) / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def generate_corpus(out_dir: Path | str, seed: int, n_leak: int = 6252,
                     styles: CorpusStyle | Iterable[str] | None = None) -> Labels:
     """Write ``leak.csv``, ``docs/docNNNN.ext`` and ``labels.json`` under ``out_dir``; return the labels.
@@ -575,8 +591,6 @@ def generate_corpus(out_dir: Path | str, seed: int, n_leak: int = 6252,
     for number, (kind, k) in enumerate(jobs, 1):
         positive, make = KINDS[kind]
         ext, data, records = make(ctx, random.Random(f"doc:{seed}:{kind}:{k}"))
-        name = f"doc{number:04d}.{ext}"
-        (docs_dir / name).write_bytes(data)
-        labels[name] = {"positive": positive, "kind": kind, "records": records}
-    (out / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_document(docs_dir, labels, f"doc{number:04d}.{ext}", data, kind, records, positive)
+    write_labels(out, labels)
     return labels

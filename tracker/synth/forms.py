@@ -29,7 +29,6 @@ import datetime as dt
 import email.policy
 import email.utils
 import html
-import json
 import math
 import random
 import re
@@ -39,6 +38,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from tracker.synth import textfill
+from tracker.synth.corpus import write_document, write_labels
 from tracker.synth.guard import LeakGuard
 from tracker.synth.leak import leak_people, leak_rows
 from tracker.synth.people import (
@@ -740,10 +740,8 @@ def generate_forms_corpus(out_dir: Path | str, seed: int, n_leak: int = 6252,
             continue
         ext, data, records = doc
         number += 1
-        name = f"form{number:04d}.{ext}"
-        (docs_dir / name).write_bytes(data)
-        labels[name] = {"positive": positive, "kind": kind, "records": records}
-    (out / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_document(docs_dir, labels, f"form{number:04d}.{ext}", data, kind, records, positive)
+    write_labels(out, labels)
     return labels
 
 

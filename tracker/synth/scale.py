@@ -15,12 +15,12 @@ A-number is not leaked and no leaked record has their full name and birth date.
 """
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.synth.corpus import write_document, write_labels
 from tracker.synth.forms import first_name, person_key, random_style, roster_fields, surname_words
 from tracker.synth.leak import write_leak_csv
 from tracker.synth.people import REALISTIC, Person, PersonFactory, Population
@@ -145,9 +145,8 @@ def generate_scale_corpus(out_dir: Path | str, leak_rows: int, seed: int, *, ros
                 people.insert(doc_rng.randrange(len(people) + 1), captured[r])
         style = random_style(doc_rng, roster_fields(doc_rng), rename=0.4)
         name = f"scale{number:03d}.csv"
-        (docs / name).write_text(to_csv(style.headers, style.rows(people)), encoding="utf-8")
-        labels[name] = {"positive": bool(records), "kind": kind, "records": records}
+        write_document(docs, labels, name, to_csv(style.headers, style.rows(people)).encode("utf-8"), kind, records)
         corpus.documents[name] = {"kind": kind, "rows": len(people), "shared_rows": shared,
                                   "leaked_rows": len(records)}
-    (out / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_labels(out, labels)
     return corpus

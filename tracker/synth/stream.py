@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import math
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tracker.synth import textfill
+from tracker.synth.corpus import write_document, write_labels
 from tracker.synth.forms import ANUM_FORMATS, FormsContext, Style, random_style, roster_fields, table_doc
 from tracker.synth.guard import LeakGuard
 from tracker.synth.leak import LEAK_HEADER
@@ -140,12 +140,8 @@ def paste_stream(out_dir: Path | str, seed: int, total_mb: float,
             kind = rng.choices(names, weights)[0]
             ext, text = makers[kind](doc_rng, max(size, MIN_DOC // 2))
             records = []
-        data = text.encode("utf-8")
-        name = f"paste{n:05d}.{ext}"
-        (docs_dir / name).write_bytes(data)
-        written += len(data)
-        labels[name] = {"positive": bool(records), "kind": kind, "records": records}
-    (Path(out_dir) / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        written += write_document(docs_dir, labels, f"paste{n:05d}.{ext}", text.encode("utf-8"), kind, records)
+    write_labels(out_dir, labels)
     return labels
 
 
@@ -299,9 +295,6 @@ def monitor_stream(out_dir: Path | str, seed: int, total_mb: float, people: Sequ
                 make = next(m for k, m, _ in noise if k == kind)
                 ext, text = make(doc_rng, size)
                 data = text.encode("utf-8")
-        name = f"doc{n:05d}.{ext}"
-        (docs_dir / name).write_bytes(data)
-        written += len(data)
-        labels[name] = {"positive": bool(records), "kind": kind, "records": records}
-    (Path(out_dir) / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        written += write_document(docs_dir, labels, f"doc{n:05d}.{ext}", data, kind, records)
+    write_labels(out_dir, labels)
     return labels
