@@ -5,21 +5,22 @@ The matcher works in three passes, each cheaper than the next is thorough:
 1. **Document gate.** The text is lower-cased and split in a few C calls
    (``bytes.translate`` + ``split``); each distinct token is classified once per process
    (cached) as a leak name token, a leak ID, a date, a month name, or nothing. A document with
-   no leak ID and no leak name next to any date cannot hold a record and is done.
-2. **Candidates.** Posting keys (the ID; each name token combined with each date of birth) are
-   looked up in the index's sorted posting array, document-wide first and then per line.
-3. **Verification.** Each candidate record is compared field by field with its line (long
+   no leak ID (also in digit groups), no two leak names and no leak name next to a date cannot
+   hold a record and is done.
+2. **Candidates.** Posting keys (the ID; each name token with each date of birth; each pair of
+   names of one record) are looked up in the index's sorted posting array, document-wide first
+   and then per line.
+3. **Verification.** Each candidate record is compared field by field with its row (long
    prose lines are cut into overlapping windows; a record wrapped onto the next line borrows
    from its neighbour only the kinds of field its own line lacks). Names tolerate typos through
    per-record salted bigram fingerprints compared with rapidfuzz.
 
-The decision is field-aware: each matched field's chance of matching an unrelated person is
-estimated from the leak's own frequencies (an ID carries ~9 digits of chance, a birth date one
-day in the leak's span, a name token its frequency, a country or facility very little). The
-expected number of chance matches ``E = N x prod(p)`` must be tiny for a record to count, and a
-record needs two kinds of identifying evidence (ID, date of birth, name) on the same line. A
-document is a hit when its records' combined evidence clears the document threshold; the score
-is a logistic map of that evidence, 0.5 at the threshold.
+The decision (README, "How matching works") is stated once, here: each row's evidence is E,
+the number of records an unrelated person would match as well (``E = N x prod(p)`` over the
+fields that agree, from the leak's own frequencies, raised by every field that disagrees), and
+a document is a hit when a binomial tail over the rows it offers bounds the chance explanation
+of its matched rows below ``10**-DOCUMENT_EVIDENCE`` (:func:`_evidence`); the score is a
+logistic map of that evidence, 0.5 at the threshold.
 """
 from __future__ import annotations
 
