@@ -8,13 +8,15 @@ HTML page as the extractor's own text of it (``tracker.prefilter`` calls the ext
 fingerprints (BLAKE2b, same key and domains) of the same tokens (those Python's rules read
 beyond plain shapes - non-ASCII, glued fields and OCR'd digits, particle runs like "de la o" -
 it asks ``TokenTable.classify`` about), the same posting keys (a
-leaked ID; a leak name token with a leak birth date on a line or on a neighbouring one), over
+leaked ID, also in digit groups; a leak name token with a leak birth date on a line or on a
+neighbouring one; two names of one record on a line), over
 units of text that each contain whole lines of what the extractor would produce. Where it
 finds nothing, the matcher could not have found a candidate either; where it finds something,
 it returns the byte ranges around those lines (the nearest line with words on either side, so
 that wrapped rows keep their neighbours) for the matcher to verify. On lines that are exactly
-one of the matcher's lines it also applies the matcher's conflict rule (an ID-shaped number
-that is not leaked asks for two exact name columns).
+one of the matcher's lines it also applies the matcher's conflict rule, more loosely (an
+ID-shaped number that is not leaked asks for two exact name columns and the birth date; the
+matcher wants the whole name): the gate may be coarser than the matcher, never finer.
 
 It is exact in the direction that matters: a document the gate passes over would have been
 clean. The tests check that on generated corpora, document by document.

@@ -2,16 +2,17 @@
 
 Most scanned documents hold no leaked record. For text, CSV, HTML and JSON, the gate
 (``fingerprints.gate``) reads the document's text and names the few lines that could hold a
-record; only those lines, with their neighbours, go to the matcher. If the matcher finds no
-record there, the full document could not give one either, and it is clean. Text, CSV and
+record; only those lines, with their neighbours, go to the matcher. If they leave the
+document no chance of a hit (``Matcher.needs_whole_document``), the full document could not
+be one either, and it is clean. Text, CSV and
 JSON are scanned as raw bytes. An HTML page is scanned as the extractor's own text of it:
 ``text_view`` calls ``tracker.extract.html.html_text`` on the page decoded exactly as the
 extractor decodes it, so the gate's lines are the lines the full path matches, by
 construction (there is no second HTML layout to disagree with the first). Anything the gate
 cannot read exactly as the extractor would (binary formats, archives, other encodings than
 UTF-8, XML, text that looks binary, a table whose date column holds Excel serial numbers the
-extractor writes as dates) takes the full path, as does every document the matcher finds a
-record in: its verdict, score and fields always come from the whole document.
+extractor writes as dates) takes the full path, as does every document whose excerpts could make a hit: its verdict,
+score and fields always come from the whole document.
 """
 from __future__ import annotations
 
