@@ -25,7 +25,7 @@ logistic map of that evidence, 0.5 at the threshold.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -890,9 +890,10 @@ class Matcher:
             return None
         return _RowMatch(rid, 10.0 ** log_e, rec, w, cols, hashes, col_score, matched_id)
 
-    def _record_match(self, m: "_RowMatch") -> RecordMatch:
+    def _record_match(self, m: "_RowMatch", namesakes: int = 1) -> RecordMatch:
         """The reportable form of a row match: fields, masked evidence, row similarity."""
         return RecordMatch(
+            namesakes=namesakes,
             record_id=m.record_id,
             score=1.0 / (1.0 + m.expected_chance / 1e-5),
             expected_chance=m.expected_chance,
@@ -962,9 +963,12 @@ class Matcher:
         """The document's verdict from its row matches (see :func:`_evidence`).
 
         A hit reports the records of the rows that make the evidence, and of every other matched
-        row more likely leaked than not given how much of the document is leaked (posterior >= 1/2
-        with the share of leaked rows as prior): in a full copy every matched row, among 20,000
-        other people only the few rows chance cannot explain.
+        row more likely leaked than not given how much of the document is leaked (posterior >= 1/2,
+        the share of leaked rows estimated by :func:`_leaked_share`): in a full copy every matched
+        row, common names included, among 20,000 other people only the few rows chance cannot
+        explain. A row that several records fit equally well (namesakes in the leak, on a row with
+        nothing else to tell them apart) reports each of them, with their number: any of them
+        may be the person disclosed.
         """
         units = _units(matches)
         evidence, j, level = _evidence(units, rows)
@@ -975,16 +979,22 @@ class Matcher:
         total = max(rows.all, len(units), 1)
         reported: dict[int, _RowMatch] = {}
         if hit:
-            share = min(j / total, 0.999)
-            bar = max(level, share / (1.0 - share))
+            rows_best = _units(matches, below=ROW_MAX_EXPECTED)
+            share = _leaked_share(rows_best.values(), total)
             for m in matches:  # each row is the record it matches best (namesakes in the leak aside)
-                best_e = units.get((m.part, m.line, m.matched_id))
-                if best_e is None or m.expected_chance > min(bar, best_e):
+                best_e = rows_best.get((m.part, m.line, m.matched_id))
+                if best_e is None or m.expected_chance > best_e:
+                    continue
+                if m.expected_chance > level and -math.expm1(-m.expected_chance) > share / (1.0 - share):
                     continue
                 best = reported.get(m.record_id)
                 if best is None or m.expected_chance < best.expected_chance:
                     reported[m.record_id] = m
-        records = sorted((self._record_match(m) for m in reported.values()),
+        ties: dict[tuple[int, int, int], int] = {}
+        for m in reported.values():
+            key = (m.part, m.line, m.matched_id)
+            ties[key] = ties.get(key, 0) + 1
+        records = sorted((self._record_match(m, ties[(m.part, m.line, m.matched_id)]) for m in reported.values()),
                          key=lambda r: (r.part, r.line, r.record_id))
         fields: dict[str, dict] = {}
         for r in records:
@@ -1071,18 +1081,40 @@ class _Rows:
         self._counted = len(self._parts)
 
 
-def _units(matches: list[_RowMatch]) -> dict[tuple[int, int, int], float]:
-    """The independent pieces of evidence of a document and the best E of each: a row, or on a
-    row that gives several leaked IDs, each of them (other matches of that row then add nothing)."""
+def _units(matches: list[_RowMatch], below: float = 2.0) -> dict[tuple[int, int, int], float]:
+    """The independent pieces of evidence of a document and the best E of each (those below
+    ``below``): a row, or on a row that gives several leaked IDs, each of them (other matches of
+    that row then add nothing)."""
     best: dict[tuple[int, int, int], float] = {}
     with_ids = {(m.part, m.line) for m in matches if m.matched_id}
     for m in matches:
         if (m.part, m.line) in with_ids and not m.matched_id:
             continue
         key = (m.part, m.line, m.matched_id)
-        if m.expected_chance < best.get(key, 2.0):
+        if m.expected_chance < best.get(key, below):
             best[key] = m.expected_chance
     return best
+
+
+def _leaked_share(expected: Iterable[float], total: int) -> float:
+    """The share of a hit document's rows that are leaked, by maximum likelihood (EM).
+
+    A leaked row matches its record for sure; another person's row matches some record with
+    probability q = 1 - exp(-E). The posterior of each matched row is share / (share + (1 -
+    share) q), and the share is the mean posterior over all rows (an unmatched row is not
+    leaked). A full copy of common names converges near 1 (every row matched, each at some
+    chance), a roster of 20,000 others hiding five rows near 5 / 20,000 (chance matches of
+    common names add only their posterior, which the small share keeps small)."""
+    qs = [-math.expm1(-e) for e in expected]
+    if not qs:
+        return 0.0
+    share = min(len(qs) / total, 0.999)
+    for _ in range(100):
+        new = min(sum(share / (share + (1.0 - share) * q) for q in qs) / total, 0.999)
+        if abs(new - share) < 1e-6:
+            return new
+        share = new
+    return share
 
 
 def _evidence(units: dict[tuple[int, int, int], float], rows: _Rows) -> tuple[float, int, float]:

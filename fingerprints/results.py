@@ -20,12 +20,16 @@ class RecordMatch:
     fields: dict[str, float]          # leak column name -> similarity 0..1
     evidence: dict[str, str]          # leak column name -> masked text ("M**** (5)")
     row_similarity: float = 0.0       # MinHash Jaccard estimate between record and line
+    #: Records the row fits equally well (namesakes in the leak with nothing else on the row to
+    #: tell them apart), this one included: any of them may be the person disclosed.
+    namesakes: int = 1
 
     def to_dict(self) -> dict:
         return {
             "record": self.record_id, "score": round(self.score, 4), "part": self.part,
             "line": self.line, "fields": {k: round(v, 3) for k, v in self.fields.items()},
             "evidence": self.evidence, "row_similarity": round(self.row_similarity, 3),
+            "namesakes": self.namesakes,
         }
 
 

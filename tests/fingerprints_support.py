@@ -19,6 +19,7 @@ from fingerprints.matcher import Matcher
 from fingerprints.normalize import fold
 from fingerprints.roles import Column, Role
 from tracker.synth.leak import LEAK_HEADER, leak_people, leak_rows
+from tracker.synth.people import POPULATIONS
 from tracker.synth.people import Person
 
 KEY = b"fingerprints-tests-key-A-000001"
@@ -58,9 +59,9 @@ class Leak:
 
 
 @functools.lru_cache(maxsize=4)
-def synthetic_leak(n: int, seed: int) -> Leak:
-    """The leak of ``n`` invented people for ``seed``, fingerprinted once per session."""
-    people = leak_people(n, seed)
+def synthetic_leak(n: int, seed: int, population: str = "classic") -> Leak:
+    """The leak of ``n`` invented people of ``population`` for ``seed``, fingerprinted once per session."""
+    people = leak_people(n, seed, POPULATIONS[population])
     rows = leak_rows(people)
     columns = leak_columns()
     keyer = Keyer(KEY)

@@ -484,7 +484,7 @@ def test_fields_name_columns_and_evidence_is_masked(leak: Leak) -> None:
     assert set(doc.to_dict()) == {"verdict", "score", "records", "fields", "expected_chance", "rows"}
     for r in doc.records:
         p = leak.people[r.record_id - 1]
-        assert set(r.to_dict()) == {"record", "score", "part", "line", "fields", "evidence", "row_similarity"}
+        assert set(r.to_dict()) == {"record", "score", "part", "line", "fields", "evidence", "row_similarity", "namesakes"}
         assert 0.5 <= r.fields["Last Name"] < 1.0  # the typo
         assert r.fields["First Name"] == r.fields["A-Number"] == r.fields["Date of Birth"] == 1.0
         # Each matched token of the line, masked: first letter, stars, length.

@@ -134,6 +134,76 @@ def test_three_leak_namesakes_among_300_others_are_clean(leak: Leak, with_fields
     assert doc.verdict == "clean", (doc.evidence, doc.matched_rows)
 
 
+# --- which records a hit reports ------------------------------------------------------------------
+
+def test_a_list_of_leaked_names_reports_its_common_names_too() -> None:
+    """In a list of 200 leaked full names of a realistic population, the rare names make the hit;
+    the common ones, which another person would match by chance (E near 1), still belong to it,
+    since nearly every row of the list is leaked: each row's posterior, with the document's
+    estimated share of leaked rows as prior, is above one half. Only names that many records
+    share (E of 10 or more: no candidate) stay unattributed."""
+    leak = synthetic_leak(6252, 13, "realistic")
+    picked = random.Random(3).sample(range(len(leak.people)), 200)
+    doc = leak.matcher.match("\n".join(f"{n}. {leak.people[i].first} {leak.people[i].last}"
+                                       for n, i in enumerate(picked, 1)))
+    assert doc.verdict == "hit"
+    assert len(set(doc.record_ids) & {i + 1 for i in picked}) >= 0.85 * len(picked)
+    # every record that shares a row with others says how many fit it equally
+    by_row: dict[tuple[int, int], int] = {}
+    for r in doc.records:
+        by_row[(r.part, r.line)] = by_row.get((r.part, r.line), 0) + 1
+    assert all(r.namesakes == by_row[(r.part, r.line)] for r in doc.records)
+
+
+def test_a_roster_hiding_leaked_rows_reports_only_them(leak: Leak) -> None:
+    """Among 3,000 other people, many share a common name with someone leaked; only the five
+    hidden leaked rows are reported, not those chance matches."""
+    people = others(leak, 3000, seed=41)
+    hidden = spread(5, start=301)
+    for k, i in enumerate(hidden):
+        people.insert(500 * k + 250, leak.people[i])
+    text = table([[p.last, p.first, p.dob.strftime("%m/%d/%Y"), f"A{p.a_number}", p.country] for p in people],
+                 ["Last", "First", "DOB", "A-Number", "Country"])
+    doc = leak.matcher.match(text)
+    assert doc.verdict == "hit"
+    assert doc.record_ids == sorted(i + 1 for i in hidden)
+
+
+def test_a_row_that_namesakes_fit_equally_reports_each_of_them() -> None:
+    """Two records of the leak with one full name, on a names-only list: the row cannot say
+    which of them it names, so both are reported, each marked as one of two."""
+    from fingerprints.index import build_index
+    from fingerprints.keyed import Keyer
+    from fingerprints.matcher import Matcher
+    from fingerprints_support import KEY, leak_columns
+    from tracker.synth.leak import leak_people, leak_rows
+
+    people = leak_people(2000, 11)
+    people[1] = dataclasses.replace(people[1], first=people[0].first, last=people[0].last)
+    keyer = Keyer(KEY)
+    matcher = Matcher(build_index(leak_rows(people), leak_columns(), keyer), keyer)
+    listed = [0] + spread(59, start=5)
+    doc = matcher.match("\n".join(f"{n}. {people[i].first} {people[i].last}" for n, i in enumerate(listed, 1)))
+    assert doc.verdict == "hit"
+    first_row = [r for r in doc.records if r.line == 0]
+    assert sorted(r.record_id for r in first_row) == [1, 2]
+    assert all(r.namesakes == 2 for r in first_row)
+    per_line: dict[int, int] = {}
+    for r in doc.records:
+        per_line[r.line] = per_line.get(r.line, 0) + 1
+    assert all(r.namesakes == per_line[r.line] for r in doc.records)
+
+
+def test_the_leaked_share_is_the_likeliest_mixture() -> None:
+    from fingerprints.matcher import _leaked_share
+
+    assert _leaked_share([], 100) == 0.0
+    assert _leaked_share([5.0] * 100, 100) > 0.99  # every row matched, each common: a full copy
+    assert _leaked_share([50.0] * 30, 100) < 0.01  # 30 of 100 rows, each as likely by chance
+    few = _leaked_share([1e-9] * 5 + [3.0] * 2000, 20_000)
+    assert 5 / 20_000 <= few < 2 * 5 / 20_000
+
+
 # --- the size of the document and of the leak ------------------------------------------------------
 
 def test_the_same_row_weighs_less_in_a_bigger_document(leak: Leak) -> None:

@@ -65,6 +65,7 @@ def test_scan_bytes_gives_one_result_per_leak_and_stores_the_hit(
     for detail in hit.records_detail:
         assert detail["evidence"] and all(_masked(v) == v for v in detail["evidence"].values())
         assert all(isinstance(v, float | int) for v in detail["fields"].values())
+        assert detail["namesakes"] == 1  # each row's own ID: no other record fits it
 
 
 def test_rescan_updates_last_seen_without_duplicates(

@@ -94,7 +94,7 @@ def _numbers_only(value: Any) -> Any:
 
 def _record_detail(record: RecordMatch) -> dict[str, Any]:
     return {"id": record.record_id, "score": round(record.score, 4), "part": record.part, "line": record.line,
-            "fields": _numbers_only(record.fields),
+            "fields": _numbers_only(record.fields), "namesakes": int(record.namesakes),
             "evidence": {str(k): _masked(str(v)) for k, v in record.evidence.items()}}
 
 

@@ -89,11 +89,13 @@ def show(ctx: typer.Context, hit_id: Annotated[int, typer.Argument(metavar="ID",
         f"\nsha256 {document.sha256}  first seen {document.first_seen:%Y-%m-%d %H:%M}  "
         f"last seen {document.last_seen:%Y-%m-%d %H:%M}",
     ))
-    table = Table("record", "score", "part", "line", "fields", "evidence (masked)")
+    table = Table("record", "score", "part", "line", "fields", "namesakes", "evidence (masked)")
     for record in hit.records_detail:
         evidence = ", ".join(f"{name}: {value}" for name, value in record.get("evidence", {}).items())
+        namesakes = int(record.get("namesakes", 1))  # records the row fits equally: any may be the one
         table.add_row(str(record.get("id")), f"{record.get('score', 0):.2f}", str(record.get("part")),
-                      str(record.get("line")), Text(_numbers(record.get("fields", {}))), Text(evidence))
+                      str(record.get("line")), Text(_numbers(record.get("fields", {}))),
+                      f"1 of {namesakes}" if namesakes > 1 else "", Text(evidence))
     console.print(table)
     if events:
         table = Table("at", "actor", "action", "from", "to", "reason", title="history")
