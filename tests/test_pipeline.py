@@ -197,13 +197,13 @@ def test_is_url() -> None:
 
 def test_a_crash_inside_extraction_is_an_error_result_without_its_message(
         engine: Engine, settings: Settings, synthetic_leak: SyntheticLeak, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tracker.pipeline
+    import tracker.analysis
 
     def crash(*args: object, **kwargs: object) -> None:
         raise ValueError("Zvaikvo 02.03.1987")
 
     _register(engine, settings, synthetic_leak)
-    monkeypatch.setattr(tracker.pipeline, "extract", crash)
+    monkeypatch.setattr(tracker.analysis, "extract", crash)
     [result] = _scanner(engine, settings).scan_bytes("doc", b"%PDF-1.4 a document only the extractor reads")
     assert result.verdict == "error" and result.error == "internal error while reading the document (ValueError)"
 

@@ -30,14 +30,15 @@ from fingerprints.gate import available as gate_available
 from fingerprints.keyed import Keyer
 from fingerprints.matcher import DocumentMatch, Matcher, RecordMatch, mask
 from tracker import store
+from tracker.analysis import Analysis, Analyzer, LoadedLeak, Request
 from tracker.db import session_scope
-from tracker.errors import ConfigError, StorageError, TrackerError
-from tracker.extract import Limits, extract
+from tracker.errors import ConfigError, StorageError
+from tracker.extract import Limits
 from tracker.fetch import FetchFailed, UrlFetcher
 from tracker.leaks import load_index
 from tracker.models import Leak
-from tracker.prefilter import certainly_clean, text_view
 from tracker.settings import Settings
+from tracker.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -119,31 +120,25 @@ def iter_files(path: Path) -> list[Path]:
     return sorted(Path(folder) / name for folder, _, files in os.walk(path) for name in files)
 
 
-@dataclass
-class LoadedLeak:
-    """A leak ready to match: its row id, name, matcher (loaded index) and compiled gate."""
-
-    id: int
-    name: str
-    matcher: Matcher
-    gate: DocumentGate | None = None
-
-
 class Scanner:
     """Scans documents against a set of leaks and stores what it finds.
 
     Build one per run (loading an index takes a moment) and feed it documents with
-    :meth:`scan_bytes`, :meth:`scan_file`, :meth:`scan_path` or :meth:`scan_url`.
+    :meth:`scan_bytes`, :meth:`scan_file`, :meth:`scan_path` or :meth:`scan_url`. Each
+    document is analysed (:class:`tracker.analysis.Analyzer`) in a supervised worker process
+    (:class:`tracker.workers.WorkerPool`) under ``limits``; ``isolate=False`` runs the same
+    analysis in this process (for tests and comparisons that need no protection).
     """
 
     def __init__(self, engine: Engine, leaks: Sequence[Leak], keyer: Keyer, *, settings: Settings,
-                 fetcher: UrlFetcher | None = None, limits: Limits | None = None, use_gate: bool = True) -> None:
+                 fetcher: UrlFetcher | None = None, limits: Limits | None = None, use_gate: bool = True,
+                 isolate: bool = True, workers: int = 1) -> None:
         """``use_gate=False`` extracts and matches every document in full (for comparisons)."""
         self.engine = engine
         self.keyer = keyer
         self.fetcher = fetcher
         self._own_fetcher: UrlFetcher | None = None
-        self.limits = limits
+        self.limits = limits or Limits()
         self.leaks: list[LoadedLeak] = []
         for leak in leaks:
             index = load_index(settings, leak, keyer)
@@ -153,8 +148,8 @@ class Scanner:
                 raise ConfigError(f"leak {leak.name!r}: {exc}") from exc
             compiled = DocumentGate(index, keyer, matcher.tokens) if use_gate and gate_available() else None
             self.leaks.append(LoadedLeak(leak.id or 0, leak.name, matcher, compiled))
-        #: Whether every leak has its compiled gate (else each document is extracted and matched).
-        self._gated = bool(self.leaks) and all(leak.gate is not None for leak in self.leaks)
+        self.analyzer = Analyzer(self.leaks, keyer, self.limits)
+        self.pool = WorkerPool(self.analyzer, self.limits, size=workers) if isolate else None
         #: Documents found clean by the gate alone, without extraction (for logs and benchmarks).
         self.gated_clean = 0
 
@@ -168,40 +163,38 @@ class Scanner:
             raise StorageError(f"cannot store scan error for {source}: {exc}") from exc
         return [ScanResult(source, leak.name, "error", sha256=sha256, error=message) for leak in self.leaks]
 
+    def analyze(self, request: Request) -> Analysis:
+        """The document's analysis, in a supervised worker unless the scanner does not isolate."""
+        return self.pool.analyze(request) if self.pool is not None else self.analyzer(request)
+
     def scan_bytes(self, source: str, data: bytes, content_type: str | None = None,
                    name: str | None = None) -> list[ScanResult]:
-        """Extract ``data`` once, match it against every leak, store the document and hits."""
+        """Analyse ``data`` once against every leak, store the document and hits."""
         sha256 = hashlib.sha256(data).hexdigest()
-        if self._gated_clean(source, data, content_type, name):
+        analysis = self.analyze(Request(source, data, content_type, name))
+        if analysis.gated:
+            self.gated_clean += 1
             log.info("scanned %s (%d bytes): clean (gate)", source, len(data))
             return [ScanResult(source, leak.name, "clean", sha256, 0.0) for leak in self.leaks]
-        try:
-            extracted = extract(data, name=name or source, content_type=content_type, limits=self.limits)
-            texts = [part.text for part in extracted.parts]
-            for problem in extracted.errors:
-                log.warning("%s: part skipped: %s", source, problem)
-            matches = [(leak, leak.matcher.match_parts(texts)) for leak in self.leaks]
-        except TrackerError as exc:  # unsupported, broken or over-limit: the message says which
-            log.debug("scan of %s failed", source, exc_info=True)
-            return self.errors(source, str(exc), sha256)
-        except Exception as exc:  # a bug must not stop the run; its message could quote content
-            log.debug("scan of %s failed", source, exc_info=True)
-            return self.errors(source, f"internal error while reading the document ({exc.__class__.__name__})",
-                               sha256)
-        if not any(match.verdict == "hit" for _, match in matches):
-            if extracted.errors:  # what could not be read may hold the records: not "clean"
-                more = f" (and {len(extracted.errors) - 1} more)" if len(extracted.errors) > 1 else ""
+        if analysis.error is not None:
+            return self.errors(source, analysis.error, sha256)
+        for problem in analysis.part_errors:
+            log.warning("%s: part skipped: %s", source, problem)
+        matches = list(zip(self.leaks, analysis.matches, strict=True))
+        if not analysis.hit:
+            if analysis.part_errors:  # what could not be read may hold the records: not "clean"
+                more = f" (and {len(analysis.part_errors) - 1} more)" if len(analysis.part_errors) > 1 else ""
                 return self.errors(source, f"no record in what could be read, but a part could not be read: "
-                                           f"{extracted.errors[0]}{more}", sha256)
+                                           f"{analysis.part_errors[0]}{more}", sha256)
             # Clean documents leave no trace in the database: most of what is scanned is
             # unrelated to any leak, and storing it would cost a transaction per paste.
-            log.info("scanned %s (%d bytes, %d parts): clean", source, len(data), len(texts))
+            log.info("scanned %s (%d bytes, %d parts): clean", source, len(data), analysis.parts)
             return [ScanResult(source, leak.name, "clean", sha256, float(match.score)) for leak, match in matches]
         try:
             with session_scope(self.engine) as session:
                 document, _ = store.record_document(
                     session, source=source, sha256=sha256, size=len(data), content_type=content_type,
-                    kind=extracted.kind)
+                    kind=analysis.kind)
                 results = []
                 for leak, match in matches:
                     if match.verdict != "hit":
@@ -213,30 +206,15 @@ class Scanner:
                     results.append(ScanResult(source, leak.name, "hit", sha256, found.score, found.record_ids,
                                               found.fields, hit_id=hit.id, new_hit=created,
                                               expected_chance=found.expected_chance, rows=found.rows_compared))
-                # At least one leak hit (clean documents returned above). While the text is in hand:
-                # a keyed sketch lets the workflow group mirrors that differ slightly (near-duplicates)
-                # into one incident.
-                from tracker.workflow.incidents import document_sketch, save_sketch
+                if analysis.sketch is not None:
+                    from tracker.workflow.incidents import save_sketch
 
-                save_sketch(session, document.id or 0, document_sketch(self.keyer, "\n".join(texts)))
+                    save_sketch(session, document.id or 0, analysis.sketch)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot store the scan of {source}: {exc}") from exc
-        log.info("scanned %s (%d bytes, %d parts): %s", source, len(data), len(texts),
+        log.info("scanned %s (%d bytes, %d parts): %s", source, len(data), analysis.parts,
                  ", ".join(f"{r.leak}={r.verdict}" for r in results))
         return results
-
-    def _gated_clean(self, source: str, data: bytes, content_type: str | None, name: str | None) -> bool:
-        """Whether the compiled gate alone shows that no leak's record is in ``data``."""
-        if not self._gated:
-            return False
-        try:
-            view = text_view(data, name or source, content_type, self.limits)
-            clean = view is not None and certainly_clean(view, self.leaks)
-        except Exception:  # the full path decides, and reports what is wrong with the document
-            log.debug("gate failed on %s", source, exc_info=True)
-            return False
-        self.gated_clean += clean
-        return clean
 
     def scan_file(self, path: Path) -> list[ScanResult]:
         """Scan one local file; its source is its absolute path."""
@@ -263,7 +241,9 @@ class Scanner:
         return self.scan_bytes(url, result.content, result.content_type, name=result.final_url)
 
     def close(self) -> None:
-        """Close the HTTP client if the scanner made its own."""
+        """Stop the workers; close the HTTP client if the scanner made its own."""
+        if self.pool is not None:
+            self.pool.close()
         if self._own_fetcher is not None:
             self._own_fetcher.close()
             self.fetcher = self._own_fetcher = None

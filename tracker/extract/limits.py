@@ -18,12 +18,18 @@ RATIO_FLOOR = 1 * 2**20
 
 @dataclass(frozen=True)
 class Limits:
-    """How much one document may expand to before extraction stops with ``LimitExceeded``."""
+    """How much one document may expand to before extraction stops with ``LimitExceeded``, and
+    how much time and memory its analysis may take."""
 
     max_total_bytes: int = 200 * 2**20  # total decompressed bytes over the whole document incl. nested archives
     max_ratio: float = 200.0  # decompressed/compressed ratio per archive member (zip bomb guard)
     max_depth: int = 3  # archive nesting depth
     max_members: int = 10_000
+    # What the supervised worker (tracker.workers) lets one document's analysis take; past any
+    # of them the document is an error (timeout, cpu time, memory), the run goes on.
+    wall_seconds: float = 120.0
+    cpu_seconds: float = 60.0
+    memory_bytes: int = 3 * 2**30  # address space beyond what the worker holds before the document
 
 
 class Budget:
