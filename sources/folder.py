@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sources.base import FetchedDocument, Source, SourceContext, log
 from sources.errors import ConfigError
+from sources.files import FileRefused, path_text, read_regular_file
 from sources.options import invalid, require_range
 
 
@@ -56,7 +57,7 @@ class Folder(Source, kind="folder"):
         known: dict[str, list[int]] = dict(cursor.get("files", {}))
         present: set[str] = set()
         for path in self._files(root):
-            rel = path.relative_to(root).as_posix()
+            rel = path_text(path.relative_to(root).as_posix())  # a name that is not UTF-8 is escaped, not fatal
             present.add(rel)
             yield from self._file(ctx, root, path, rel, known)
         for rel in set(known) - present:
@@ -81,7 +82,11 @@ class Folder(Source, kind="folder"):
             self.stats.skipped["too_large"] += 1
             return
         try:
-            content = path.read_bytes()
+            content = read_regular_file(path, options.max_bytes)
+        except FileRefused as exc:  # swapped for a FIFO or a device since listing, or grown
+            self.stats.skipped[exc.reason] += 1
+            log.warning("source %s: %s: %s", self.name, rel, exc)
+            return
         except OSError as exc:
             self.stats.skipped["unreadable"] += 1
             log.warning("source %s: cannot read %s: %s", self.name, rel, exc.strerror)
@@ -121,7 +126,10 @@ class Folder(Source, kind="folder"):
                 dirs[:] = []
             for name in sorted(files):
                 path = here / name
-                if name.startswith(".") or path.is_symlink() or not path.is_file():
+                if name.startswith(".") or path.is_symlink():
+                    continue
+                if not path.is_file():  # a FIFO, a device or a socket: never opened
+                    self.stats.skipped["not_regular"] += 1
                     continue
                 if any(fnmatch.fnmatch(name, p) for p in options.patterns):
                     yield path

@@ -29,6 +29,8 @@ from fingerprints.gate import DocumentGate
 from fingerprints.gate import available as gate_available
 from fingerprints.keyed import Keyer
 from fingerprints.matcher import DocumentMatch, Matcher, RecordMatch, mask
+from sources.files import FileRefused, inside, path_text, read_regular_file
+from sources.http import HttpSettings
 from tracker import store
 from tracker.analysis import Analysis, Analyzer, LoadedLeak, Request
 from tracker.db import session_scope
@@ -113,11 +115,25 @@ def _chance(value: float) -> float:
     return float(f"{value:.3g}")
 
 
-def iter_files(path: Path) -> list[Path]:
-    """``path`` itself if it is not a folder, else every file below it sorted by path (symlinked folders skipped)."""
+def iter_files(path: Path, follow_links: bool = False) -> list[Path]:
+    """``path`` itself if it is not a folder, else every entry below it that is not a folder,
+    sorted by path.
+
+    Special files (FIFOs, devices, sockets) are listed, so that :meth:`Scanner.scan_file`
+    reports each as not read; symbolic links to folders are not descended, and links that
+    lead out of ``path`` are left out (with a warning) unless ``follow_links``.
+    """
     if not path.is_dir():
         return [path]
-    return sorted(Path(folder) / name for folder, _, files in os.walk(path) for name in files)
+    out = []
+    for folder, _, files in os.walk(path):
+        for name in files:
+            entry = Path(folder) / name
+            if not follow_links and entry.is_symlink() and not inside(entry, path):
+                log.warning("skipped %s: a symbolic link out of the scanned folder", path_text(entry))
+                continue
+            out.append(entry)
+    return sorted(out)
 
 
 class Scanner:
@@ -148,6 +164,8 @@ class Scanner:
                 raise ConfigError(f"leak {leak.name!r}: {exc}") from exc
             compiled = DocumentGate(index, keyer, matcher.tokens) if use_gate and gate_available() else None
             self.leaks.append(LoadedLeak(leak.id or 0, leak.name, matcher, compiled))
+        #: Local files larger than this are not read: the cap fetched bodies have.
+        self.max_file_bytes = fetcher.max_bytes if fetcher is not None else HttpSettings().max_bytes
         self.analyzer = Analyzer(self.leaks, keyer, self.limits)
         self.pool = WorkerPool(self.analyzer, self.limits, size=workers) if isolate else None
         #: Documents found clean by the gate alone, without extraction (for logs and benchmarks).
@@ -217,13 +235,19 @@ class Scanner:
         return results
 
     def scan_file(self, path: Path) -> list[ScanResult]:
-        """Scan one local file; its source is its absolute path."""
-        source = str(path.absolute())
+        """Scan one local file; its source is its absolute path (as :func:`path_text` writes it).
+
+        Only regular files are read, at most ``max_file_bytes`` of them (the cap fetched bodies
+        have): a FIFO would block the scan, a link to ``/dev/zero`` never end.
+        """
+        source = path_text(path.absolute())
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path, self.max_file_bytes)
+        except FileRefused as exc:
+            return self.errors(source, f"{source}: {exc}")
         except OSError as exc:
-            return self.errors(source, f"cannot read {source}: {exc.strerror or exc}")
-        return self.scan_bytes(source, data, name=path.name)
+            return self.errors(source, f"cannot read {source}: {exc.strerror or exc.__class__.__name__}")
+        return self.scan_bytes(source, data, name=path_text(path.name))
 
     def scan_path(self, path: Path) -> Iterator[ScanResult]:
         """Scan a file, or every file of a folder recursively in sorted order."""
