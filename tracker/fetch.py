@@ -34,6 +34,11 @@ class UrlFetcher:
         self._client = client
         self._owns_client = client is None
 
+    @property
+    def max_bytes(self) -> int:
+        """The largest body fetched (local files are read under the same cap)."""
+        return self._settings.max_bytes
+
     def fetch(self, url: str) -> FetchResult:
         """GET ``url`` (redirects followed, size-limited); ``FetchFailed`` on any failure."""
         if not is_url(url):
