@@ -19,6 +19,7 @@ import ipaddress
 import socket
 import typing
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 
 import httpcore
 import httpx
@@ -27,50 +28,160 @@ from sources.errors import BlockedAddress
 
 Resolver = Callable[[str], list[str]]
 
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class SpecialRange:
+    """One refused address block: its network, its registry name and where it is defined.
+
+    ``embedded`` marks the translation prefixes whose addresses stand for an IPv4 address
+    (IPv4-mapped, NAT64, 6to4): those are judged by the IPv4 address they carry, since
+    that is where a connection to them ends up.
+    """
+
+    network: Network
+    name: str
+    reference: str
+    embedded: Callable[[ipaddress.IPv6Address], ipaddress.IPv4Address] | None = None
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.network}, {self.reference})"
+
+
+def _low32(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+
+
+def _sixtofour(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
+
+
+def _table(rows: Iterable[tuple[str, str, str]], embedded: dict[str, Callable[
+        [ipaddress.IPv6Address], ipaddress.IPv4Address]] | None = None) -> tuple[SpecialRange, ...]:
+    """The rows as ranges, most specific first, so a refusal names the narrowest block."""
+    ranges = [SpecialRange(ipaddress.ip_network(net), name, ref, (embedded or {}).get(net))
+              for net, name, ref in rows]
+    return tuple(sorted(ranges, key=lambda r: -r.network.prefixlen))
+
+
+# Why an explicit table: Python's ``ipaddress`` flags (is_private, is_global, is_reserved)
+# follow the registries only loosely and change between Python versions (on 3.11,
+# 192.0.0.128 and 192.88.99.1 count as global). The guard must not depend on the
+# interpreter, so the blocks are listed here, from:
+#   - the IANA IPv4 Special-Purpose Address Registry (RFC 6890, updated by RFC 8190),
+#   - the IANA IPv6 Special-Purpose Address Registry (RFC 6890, RFC 8190),
+#   - the IANA IPv4 and IPv6 Multicast Address Space registries (RFC 5771, RFC 4291),
+#   - the IANA IPv6 Address Space registry: everything outside 2000::/3 that is not listed
+#     otherwise is "Reserved by IETF" (RFC 4291 section 2.4).
+# Every entry of the special-purpose registries is refused, including the few the
+# registry marks "globally reachable" (PCP/TURN/DNS-SD anycast, AMT, AS112, ORCHIDv2,
+# drone DETs): none of them serves documents, so there is nothing to fetch there and a
+# smaller reachable surface is safer. Translation prefixes are judged by the IPv4 address
+# they embed. Registry names are kept (lower case) so a refusal says which block it hit.
+IPV4_SPECIAL: tuple[SpecialRange, ...] = _table([
+    ("0.0.0.0/8", "\"this network\"", "RFC 791 section 3.2"),
+    ("0.0.0.0/32", "unspecified address (\"this host on this network\")", "RFC 1122 section 3.2.1.3"),
+    ("10.0.0.0/8", "private-use", "RFC 1918"),
+    ("100.64.0.0/10", "shared address space (carrier-grade NAT)", "RFC 6598"),
+    ("127.0.0.0/8", "loopback", "RFC 1122 section 3.2.1.3"),
+    ("169.254.0.0/16", "link-local", "RFC 3927"),
+    ("172.16.0.0/12", "private-use", "RFC 1918"),
+    ("192.0.0.0/24", "IETF protocol assignments", "RFC 6890 section 2.1"),
+    ("192.0.0.0/29", "IPv4 service continuity prefix (DS-Lite)", "RFC 7335"),
+    ("192.0.0.8/32", "IPv4 dummy address", "RFC 7600"),
+    ("192.0.0.9/32", "Port Control Protocol anycast", "RFC 7723"),
+    ("192.0.0.10/32", "TURN anycast", "RFC 8155"),
+    ("192.0.0.170/31", "NAT64/DNS64 discovery", "RFC 8880, RFC 7050"),
+    ("192.0.2.0/24", "documentation (TEST-NET-1)", "RFC 5737"),
+    ("192.31.196.0/24", "AS112-v4", "RFC 7535"),
+    ("192.52.193.0/24", "AMT", "RFC 7450"),
+    ("192.88.99.0/24", "deprecated 6to4 relay anycast", "RFC 7526"),
+    ("192.88.99.2/32", "6a44-relay anycast", "RFC 6751"),
+    ("192.168.0.0/16", "private-use", "RFC 1918"),
+    ("192.175.48.0/24", "direct delegation AS112 service", "RFC 7534"),
+    ("198.18.0.0/15", "benchmarking", "RFC 2544"),
+    ("198.51.100.0/24", "documentation (TEST-NET-2)", "RFC 5737"),
+    ("203.0.113.0/24", "documentation (TEST-NET-3)", "RFC 5737"),
+    ("224.0.0.0/4", "multicast", "RFC 5771"),
+    ("240.0.0.0/4", "reserved", "RFC 1112 section 4"),
+    ("255.255.255.255/32", "limited broadcast", "RFC 8190, RFC 919 section 7"),
+])
+
+IPV6_SPECIAL: tuple[SpecialRange, ...] = _table([
+    ("::/128", "unspecified address", "RFC 4291"),
+    ("::1/128", "loopback", "RFC 4291"),
+    ("::ffff:0:0/96", "IPv4-mapped address", "RFC 4291"),
+    ("64:ff9b::/96", "IPv4/IPv6 translation (NAT64 well-known prefix)", "RFC 6052"),
+    ("64:ff9b:1::/48", "local-use IPv4/IPv6 translation", "RFC 8215"),
+    ("100::/64", "discard-only", "RFC 6666"),
+    ("100:0:0:1::/64", "dummy IPv6 prefix", "RFC 9780"),
+    ("2001::/23", "IETF protocol assignments", "RFC 2928"),
+    ("2001::/32", "Teredo", "RFC 4380"),
+    ("2001:1::1/128", "Port Control Protocol anycast", "RFC 7723"),
+    ("2001:1::2/128", "TURN anycast", "RFC 8155"),
+    ("2001:1::3/128", "DNS-SD service registration protocol anycast", "RFC 9665"),
+    ("2001:2::/48", "benchmarking", "RFC 5180"),
+    ("2001:3::/32", "AMT", "RFC 7450"),
+    ("2001:4:112::/48", "AS112-v6", "RFC 7535"),
+    ("2001:10::/28", "deprecated (previously ORCHID)", "RFC 4843"),
+    ("2001:20::/28", "ORCHIDv2", "RFC 7343"),
+    ("2001:30::/28", "drone remote ID entity tags", "RFC 9374"),
+    ("2001:db8::/32", "documentation", "RFC 3849"),
+    ("2002::/16", "6to4", "RFC 3056"),
+    ("2620:4f:8000::/48", "direct delegation AS112 service", "RFC 7534"),
+    ("3fff::/20", "documentation", "RFC 9637"),
+    ("5f00::/16", "segment routing (SRv6) SIDs", "RFC 9602"),
+    ("fc00::/7", "unique local", "RFC 4193"),
+    ("fe80::/10", "link-local unicast", "RFC 4291"),
+    ("fec0::/10", "deprecated site-local", "RFC 3879"),
+    ("ff00::/8", "multicast", "RFC 4291"),
+    # IANA IPv6 Address Space: only 2000::/3 is global unicast; the rest is reserved.
+    ("::/8", "reserved by IETF", "RFC 4291"),
+    ("100::/8", "reserved by IETF", "RFC 4291"),
+    ("200::/7", "reserved by IETF", "RFC 4048"),
+    ("400::/6", "reserved by IETF", "RFC 4291"),
+    ("800::/5", "reserved by IETF", "RFC 4291"),
+    ("1000::/4", "reserved by IETF", "RFC 4291"),
+    ("4000::/3", "reserved by IETF", "RFC 4291"),
+    ("6000::/3", "reserved by IETF", "RFC 4291"),
+    ("8000::/3", "reserved by IETF", "RFC 4291"),
+    ("a000::/3", "reserved by IETF", "RFC 4291"),
+    ("c000::/3", "reserved by IETF", "RFC 4291"),
+    ("e000::/4", "reserved by IETF", "RFC 4291"),
+    ("f000::/5", "reserved by IETF", "RFC 4291"),
+    ("f800::/6", "reserved by IETF", "RFC 4291"),
+    ("fe00::/9", "reserved by IETF", "RFC 4291"),
+], embedded={"::ffff:0:0/96": _low32, "64:ff9b::/96": _low32, "2002::/16": _sixtofour})
+
+
+def special_range(address: str | Address) -> SpecialRange | None:
+    """The most specific refused block holding ``address``, or ``None`` for a global one."""
+    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+        ip = ipaddress.IPv6Address(int(ip))  # a zone (%eth0) does not change the block
+    table = IPV4_SPECIAL if isinstance(ip, ipaddress.IPv4Address) else IPV6_SPECIAL
+    for entry in table:
+        if ip in entry.network:
+            return entry
+    return None
 
 
 def address_problem(address: str) -> str | None:
-    """Why ``address`` must not be connected to, or ``None`` if it is a global unicast address."""
+    """Why ``address`` must not be connected to, or ``None`` if it is globally reachable.
+
+    The reason names the block, e.g. ``loopback (127.0.0.0/8, RFC 1122 section 3.2.1.3)``.
+    """
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(ip)
-        if embedded is not None:
-            inner = address_problem(str(embedded))
-            return f"IPv6 address embedding {embedded} ({inner})" if inner else None
-    if ip.is_unspecified:
-        return "unspecified address"
-    if ip.is_loopback:
-        return "loopback address"
-    if ip.is_link_local:
-        return "link-local address"
-    if ip.is_multicast:
-        return "multicast address"
-    if isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:
-        return "carrier-grade NAT address (100.64.0.0/10)"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
-        return "site-local address"
-    if ip.is_reserved:
-        return "reserved address"
-    if ip.is_private:
-        return "private address"
-    if not ip.is_global:
-        return "special-purpose (non-global) address"
-    return None
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address stands for (mapped, 6to4, Teredo, NAT64), if any."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip.teredo is not None:
-        return ip.teredo[1]
-    if ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
+    entry = special_range(ip)
+    if entry is None:
+        return None
+    if entry.embedded is not None and isinstance(ip, ipaddress.IPv6Address):
+        inner = entry.embedded(ip)
+        problem = address_problem(str(inner))
+        return f"IPv6 address embedding {inner} ({problem})" if problem else None
+    return entry.describe()
 
 
 def system_resolver(host: str) -> list[str]:

@@ -7,6 +7,7 @@ checked for real. No test sends traffic anywhere but 127.0.0.1: addresses such a
 """
 from __future__ import annotations
 
+import ipaddress
 import ssl
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import pytest
 
 from sources.errors import BlockedAddress, FetchError
 from sources.http import build_client
-from sources.ssrf import address_problem
+from sources.ssrf import IPV4_SPECIAL, IPV6_SPECIAL, address_problem
 from sources_testserver import LocalServer, Reply, server, test_settings, text_reply  # noqa: F401
 
 _connects: list[object] = []
@@ -50,39 +51,144 @@ def _hosts(addresses: list[object]) -> set[str]:
     return {str(a[0]) for a in addresses if isinstance(a, tuple)}
 
 
+# The IANA special-purpose registries (IPv4, IPv6), the multicast blocks and the IPv6 space
+# outside 2000::/3, written out here independently of sources.ssrf: (block, words the refusal
+# must contain). Every block is tried at its first, middle and last address; the refusal names
+# the most specific block of this list that holds the address.
+REFUSED_V4 = [
+    ("0.0.0.0/8", '"this network"'),
+    ("0.0.0.0/32", "unspecified"),
+    ("10.0.0.0/8", "private-use"),
+    ("100.64.0.0/10", "carrier-grade NAT"),
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("172.16.0.0/12", "private-use"),
+    ("192.0.0.0/24", "IETF protocol assignments"),
+    ("192.0.0.0/29", "service continuity"),
+    ("192.0.0.8/32", "dummy"),
+    ("192.0.0.9/32", "Port Control Protocol"),
+    ("192.0.0.10/32", "TURN"),
+    ("192.0.0.170/31", "NAT64/DNS64 discovery"),
+    ("192.0.2.0/24", "documentation (TEST-NET-1)"),
+    ("192.31.196.0/24", "AS112-v4"),
+    ("192.52.193.0/24", "AMT"),
+    ("192.88.99.0/24", "6to4 relay anycast"),
+    ("192.88.99.2/32", "6a44"),
+    ("192.168.0.0/16", "private-use"),
+    ("192.175.48.0/24", "AS112"),
+    ("198.18.0.0/15", "benchmarking"),
+    ("198.51.100.0/24", "documentation (TEST-NET-2)"),
+    ("203.0.113.0/24", "documentation (TEST-NET-3)"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved"),
+    ("255.255.255.255/32", "limited broadcast"),
+]
+REFUSED_V6 = [
+    ("::/128", "unspecified"),
+    ("::1/128", "loopback"),
+    ("64:ff9b:1::/48", "local-use IPv4/IPv6 translation"),
+    ("100::/64", "discard-only"),
+    ("100:0:0:1::/64", "dummy IPv6 prefix"),
+    ("2001::/23", "IETF protocol assignments"),
+    ("2001::/32", "Teredo"),
+    ("2001:1::1/128", "Port Control Protocol"),
+    ("2001:1::2/128", "TURN"),
+    ("2001:1::3/128", "DNS-SD"),
+    ("2001:2::/48", "benchmarking"),
+    ("2001:3::/32", "AMT"),
+    ("2001:4:112::/48", "AS112-v6"),
+    ("2001:10::/28", "ORCHID"),
+    ("2001:20::/28", "ORCHIDv2"),
+    ("2001:30::/28", "drone"),
+    ("2001:db8::/32", "documentation"),
+    ("2620:4f:8000::/48", "AS112"),
+    ("3fff::/20", "documentation"),
+    ("5f00::/16", "SRv6"),
+    ("fc00::/7", "unique local"),
+    ("fe80::/10", "link-local"),
+    ("fec0::/10", "site-local"),
+    ("ff00::/8", "multicast"),
+    *((block, "reserved by IETF") for block in (
+        "::/8", "100::/8", "200::/7", "400::/6", "800::/5", "1000::/4", "4000::/3", "6000::/3",
+        "8000::/3", "a000::/3", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fe00::/9")),
+]
+# Translation prefixes: judged by the IPv4 address they carry.
+EMBEDDING = ["::ffff:0:0/96", "64:ff9b::/96", "2002::/16"]
+
+
+def _narrowest(address: str, table: list[tuple[str, str]]) -> tuple[str, str]:
+    ip = ipaddress.ip_address(address)
+    holding = [(block, words) for block, words in table if ip in ipaddress.ip_network(block)]
+    return max(holding, key=lambda row: ipaddress.ip_network(row[0]).prefixlen)
+
+
+def _first_middle_last(block: str) -> list[str]:
+    net = ipaddress.ip_network(block)
+    first, last = int(net.network_address), int(net.broadcast_address)
+    kind = type(net.network_address)
+    return [str(kind(n)) for n in dict.fromkeys((first, (first + last) // 2, last))]
+
+
+_CASES = [(address, table) for table in (REFUSED_V4, REFUSED_V6)
+          for block, _words in table for address in _first_middle_last(block)
+          if not any(ipaddress.ip_address(address) in ipaddress.ip_network(e) for e in EMBEDDING)]
+
+
+@pytest.mark.parametrize(("address", "table"), _CASES, ids=[c[0] for c in _CASES])
+def test_every_special_purpose_block_is_refused_and_named(address: str, table: list[tuple[str, str]]) -> None:
+    block, words = _narrowest(address, table)
+    problem = address_problem(address)
+    assert problem is not None, f"{address} ({block}) was allowed"
+    assert words in problem and f"({block}, RFC" in problem
+
+
+def test_the_guard_table_has_no_block_this_test_does_not_try() -> None:
+    tested = {ipaddress.ip_network(b) for b, _ in REFUSED_V4 + REFUSED_V6} | {
+        ipaddress.ip_network(b) for b in EMBEDDING}
+    assert {entry.network for entry in IPV4_SPECIAL + IPV6_SPECIAL} == tested
+
+
 @pytest.mark.parametrize(
     ("address", "reason"),
     [
-        ("127.0.0.1", "loopback"),
-        ("127.0.0.2", "loopback"),
-        ("10.0.0.1", "private"),
-        ("172.16.5.4", "private"),
-        ("192.168.1.1", "private"),
-        ("169.254.169.254", "link-local"),
-        ("100.64.0.1", "carrier-grade NAT"),
-        ("100.127.255.254", "carrier-grade NAT"),
-        ("224.0.0.1", "multicast"),
-        ("0.0.0.0", "unspecified"),
-        ("240.0.0.1", "reserved"),
-        ("255.255.255.255", "reserved"),
-        ("192.0.2.10", "private"),  # documentation range (TEST-NET-1)
-        ("::1", "loopback"),
-        ("::", "unspecified"),
-        ("fe80::1", "link-local"),
-        ("fd12:3456::1", "private"),  # unique local
-        ("ff02::1", "multicast"),
+        ("192.0.0.128", "IETF protocol assignments (192.0.0.0/24"),  # allowed by Python 3.11's flags
+        ("192.88.99.1", "6to4 relay anycast (192.88.99.0/24"),  # likewise
+        ("::ffff:0.0.0.0", "embedding 0.0.0.0 (unspecified"),
         ("::ffff:127.0.0.1", "embedding 127.0.0.1 (loopback"),
         ("::ffff:10.1.2.3", "embedding 10.1.2.3 (private"),
+        ("::ffff:255.255.255.255", "embedding 255.255.255.255 (limited broadcast"),
+        ("64:ff9b::", "embedding 0.0.0.0 (unspecified"),
         ("64:ff9b::a9fe:a9fe", "embedding 169.254.169.254 (link-local"),
+        ("64:ff9b::c000:80", "embedding 192.0.0.128 (IETF protocol assignments"),
+        ("64:ff9b::ffff:ffff", "embedding 255.255.255.255 (limited broadcast"),
+        ("2002::", "embedding 0.0.0.0 (unspecified"),
         ("2002:0a00:0001::1", "embedding 10.0.0.1 (private"),
+        ("2002:c0a8:0101::", "embedding 192.168.1.1 (private"),
+        ("2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "embedding 255.255.255.255 (limited broadcast"),
+        ("fe80::1%eth0", "link-local"),  # a zone does not change the block
     ],
 )
-def test_special_purpose_addresses_are_refused(address: str, reason: str) -> None:
+def test_special_addresses_by_example(address: str, reason: str) -> None:
     problem = address_problem(address)
     assert problem is not None and reason in problem
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "100.128.0.1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        # IPv4 neighbours just outside refused blocks, and plain public addresses
+        "1.0.0.0", "1.1.1.1", "9.255.255.255", "11.0.0.0", "93.184.215.14", "100.63.255.255",
+        "100.128.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0",
+        "172.15.255.255", "172.32.0.0", "192.0.1.255", "192.0.3.0", "192.31.195.255", "192.31.197.0",
+        "192.52.192.255", "192.52.194.0", "192.88.98.255", "192.88.100.0", "192.167.255.255",
+        "192.169.0.0", "192.175.47.255", "192.175.49.0", "198.17.255.255", "198.20.0.0",
+        "198.51.99.255", "198.51.101.0", "203.0.112.255", "203.0.114.0", "223.255.255.255",
+        # IPv6: 2001::/23 is not 2001::/16, and the translation prefixes carry public addresses
+        "2001:200::", "2001:4860:4860::8888", "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::",
+        "2000::1", "2606:4700:4700::1111", "2620:4f:7fff:ffff:ffff:ffff:ffff:ffff", "2620:4f:8001::",
+        "3ffe:ffff::1", "3fff:1000::", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1",
+    ],
+)
 def test_global_addresses_pass(address: str) -> None:
     assert address_problem(address) is None
 
@@ -249,3 +355,4 @@ def test_through_a_proxy_the_target_name_is_still_vetted(server: LocalServer) ->
         with connections() as seen, pytest.raises(BlockedAddress):
             c.fetch("http://intranet.example.com/x")
         assert seen == [] and len(server.requests) == 1
+
