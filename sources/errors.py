@@ -42,11 +42,26 @@ class BlockedAddress(FetchError):
     def __init__(self, host: str, address: str, reason: str, *, url: str | None = None) -> None:
         super().__init__(
             f"refused to connect to {host} ({address}): {reason}; "
-            "only tests may set http.allow_private_addresses",
+            "only tests may set http.allow_private_addresses or http.allow_hosts",
             url=url,
         )
         self.host = host
         self.address = address
+        self.reason = reason
+
+
+class InvalidUrl(FetchError):
+    """A URL the client will not fetch: unparsable, not http(s), or a host in an ambiguous form.
+
+    The message gives the reason only, never the URL: URLs come from fetched documents
+    and may hold anything, leaked values included. The URL is kept in ``url`` for callers
+    that know it is safe to show (a URL the user typed).
+    """
+
+    failure_class = "invalid_url"
+
+    def __init__(self, reason: str, *, url: str | None = None) -> None:
+        super().__init__(f"invalid URL: {reason}", url=url)
         self.reason = reason
 
 

@@ -201,12 +201,24 @@ class AddressPolicy:
         *,
         allow_private: bool = False,
         allowed_addresses: Collection[str] = (),
+        allow_hosts: Collection[str] = (),
         resolver: Resolver | None = None,
     ) -> None:
         self.allow_private = allow_private
         # Exact "ip:port" pairs (IPv6 as "[::1]:8080") let tests reach one loopback server
         # while every other special-purpose address stays refused.
         self.allowed_addresses = frozenset(allowed_addresses)
+        # The [http] allow_hosts entries: networks (an address is a /32 or /128) match the
+        # address connected to; names match the host asked for, whatever it resolves to.
+        self.allowed_networks: tuple[Network, ...] = ()
+        names: set[str] = set()
+        for entry in allow_hosts:
+            bare = entry.strip("[]")
+            try:
+                self.allowed_networks += (ipaddress.ip_network(bare, strict=False),)
+            except ValueError:
+                names.add(bare.lower().rstrip("."))
+        self.allowed_names = frozenset(names)
         self.resolver = resolver or system_resolver
 
     def resolve(self, host: str) -> list[str]:
@@ -230,9 +242,20 @@ class AddressPolicy:
             return
         if port is not None and _pair(address, port) in self.allowed_addresses:
             return
+        if self._allowed_host(host, address):
+            return
         reason = address_problem(address)
         if reason is not None:
             raise BlockedAddress(host, address, reason)
+
+    def _allowed_host(self, host: str, address: str) -> bool:
+        """True when ``allow_hosts`` names the host asked for or a network holding ``address``."""
+        if self.allowed_names and host.strip("[]").lower().rstrip(".") in self.allowed_names:
+            return True
+        if not self.allowed_networks:
+            return False
+        ip = ipaddress.ip_address(address)
+        return any(ip.version == net.version and ip in net for net in self.allowed_networks)
 
     def vet(self, host: str, port: int | None) -> list[str]:
         """Resolve ``host`` and check every address; all must pass (no mixed answers)."""

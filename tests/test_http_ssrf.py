@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from sources.errors import BlockedAddress, FetchError
-from sources.http import build_client
+from sources.errors import BlockedAddress, ConfigError, FetchError, InvalidUrl
+from sources.http import HttpSettings, build_client
 from sources.ssrf import IPV4_SPECIAL, IPV6_SPECIAL, address_problem
 from sources_testserver import LocalServer, Reply, server, test_settings, text_reply  # noqa: F401
 
@@ -356,3 +356,65 @@ def test_through_a_proxy_the_target_name_is_still_vetted(server: LocalServer) ->
             c.fetch("http://intranet.example.com/x")
         assert seen == [] and len(server.requests) == 1
 
+
+# Redirect targets and the [http] allow_hosts setting: a config can let the tracker reach its
+# test server on 127.0.0.1 while every other special-purpose address stays refused.
+
+
+@pytest.mark.parametrize(
+    ("target", "error", "words"),
+    [
+        ("http://0177.0.0.1/", InvalidUrl, "non-standard form"),  # octal 127.0.0.1
+        ("http://0x7f.1/", InvalidUrl, "non-standard form"),
+        ("http://2130706433/", InvalidUrl, "non-standard form"),
+        ("http://127.1/", InvalidUrl, "non-standard form"),
+        ("http://192.0.0.128/", BlockedAddress, "IETF protocol assignments (192.0.0.0/24"),
+        ("http://192.88.99.7/", BlockedAddress, "6to4 relay anycast (192.88.99.0/24"),
+        ("http://127.0.0.2/", BlockedAddress, "loopback"),
+        ("http://10.0.0.1/", BlockedAddress, "private-use"),
+        ("http://[::1]/", BlockedAddress, "loopback"),
+    ],
+)
+def test_redirect_targets_are_vetted_under_allow_hosts(
+    server: LocalServer, target: str, error: type[Exception], words: str  # noqa: F811
+) -> None:
+    server.route("/ok", text_reply("reached"))
+    server.route("/go", Reply(302, b"", {"Location": target}))
+    settings = test_settings(allow_private_addresses=False, allow_hosts=["127.0.0.1"])
+    with build_client(settings) as c:
+        assert c.fetch(server.url("/ok")).content == b"reached"  # the allowed host, any port
+        with connections() as seen, pytest.raises(error) as info:
+            c.fetch(server.url("/go"))
+    assert _hosts(seen) <= {"127.0.0.1"}  # the first hop only (often pooled), never the target
+    assert words in str(info.value) and info.value.url == target  # type: ignore[attr-defined]
+    assert len(server.hits("/go")) == 1
+
+
+def test_allow_hosts_takes_addresses_networks_and_names(server: LocalServer) -> None:  # noqa: F811
+    server.route("/ok", text_reply("reached"))
+    names = {"mirror.internal": ["127.0.0.1"], "other.internal": ["127.0.0.1"]}
+    for entry in ("127.0.0.1", "127.0.0.0/8", "mirror.internal", "MIRROR.internal."):
+        settings = test_settings(allow_private_addresses=False, allow_hosts=[entry], resolver=names.__getitem__)
+        with build_client(settings) as c:
+            assert c.fetch(f"http://mirror.internal:{server.port}/ok").content == b"reached", entry
+            if entry != "mirror.internal" and entry != "MIRROR.internal.":
+                assert c.fetch(server.url("/ok")).content == b"reached", entry
+            else:  # a name lets that name through, not the address for every other name
+                with pytest.raises(BlockedAddress):
+                    c.fetch(f"http://other.internal:{server.port}/ok")
+                with pytest.raises(BlockedAddress):
+                    c.fetch(server.url("/ok"))
+
+
+@pytest.mark.parametrize("entry", ["0177.0.0.1", "127.1", "10.0.0.0/33", "", "a b", "http://127.0.0.1/"])
+def test_allow_hosts_entries_are_validated(entry: str) -> None:
+    with pytest.raises(ConfigError, match=r"allow_hosts\[0\]"):
+        HttpSettings.from_table({"allow_hosts": [entry]})
+
+
+def test_allow_hosts_is_a_key_of_the_http_config_table() -> None:
+    from tracker.config import http_setting_keys, parse_http
+
+    assert "allow_hosts" in http_setting_keys()
+    settings = parse_http({"allow_hosts": ["127.0.0.1", "fd00::/8"]}, [])
+    assert settings.allow_hosts == ["127.0.0.1", "fd00::/8"] and not settings.allow_private_addresses
