@@ -66,13 +66,26 @@ class InvalidUrl(FetchError):
 
 
 class TooLarge(FetchError):
-    """The body went over the size limit; reading stopped there."""
+    """The body went over the size limit; reading stopped there.
+
+    The limit applies to the bytes on the wire and to the output of every
+    Content-Encoding layer, so ``detail`` says which one went over (a compressed bomb
+    is cut while it is being decoded).
+    """
 
     failure_class = "too_large"
 
-    def __init__(self, url: str, limit: int) -> None:
-        super().__init__(f"{url}: body is larger than the limit of {limit} bytes", url=url)
+    def __init__(self, url: str, limit: int, *, detail: str | None = None) -> None:
+        where = f" ({detail})" if detail else ""
+        super().__init__(f"{url}: body is larger than the limit of {limit} bytes{where}", url=url)
         self.limit = limit
+        self.detail = detail
+
+
+class ContentEncodingError(FetchError):
+    """The body's Content-Encoding is refused: too many layers, unknown, or corrupt data."""
+
+    failure_class = "content_encoding"
 
 
 class TimeoutError_(FetchError):  # noqa: N801 - trailing underscore avoids the builtin name

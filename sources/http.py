@@ -11,7 +11,8 @@ URLs are judged here too, by ``check_url``: every URL and every redirect target 
 through it before anything is sent, and it is public so that config validation judges
 configured URLs and hosts by the same rules. A URL it refuses, or anything httpx cannot
 parse, is an ``InvalidUrl`` (a ``FetchError``), never an httpx exception, so one bad link
-costs one item, not a whole scan.
+costs one item, not a whole scan. Bodies are decoded by ``sources.codings`` with the size
+limit applied after every Content-Encoding layer.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ import httpcore
 import httpx
 import idna
 
+from sources.codings import ACCEPT_ENCODING, BodyDecoder
 from sources.errors import (
     BlockedAddress,
     FetchError,
@@ -327,7 +329,8 @@ class HttpClient:
             follow_redirects=False,
             event_hooks={"response": [_hold_location]},
             trust_env=False,
-            headers={"User-Agent": settings.agent},
+            # Only the codings sources.codings decodes with a bounded output.
+            headers={"User-Agent": settings.agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
         self._gate = HostGate(settings.per_host_concurrency, settings.per_host_delay)
         self.robots = RobotsCache(self._robots_fetch, settings.agent, settings.robots_ttl)
@@ -481,7 +484,10 @@ class HttpClient:
             declared = response.headers.get("content-length")
             if status in _REDIRECTS or status == 304 or status >= 400 or method == "HEAD":
                 if declared is not None and declared.isdigit() and int(declared) <= _DRAIN_MAX:
-                    response.read()  # a short error body: read it so the connection is reused
+                    # A short error body: read it, undecoded (it may be a bomb too), so the
+                    # connection is reused.
+                    for _chunk in response.iter_raw():
+                        pass
                 answer = response.headers
                 held = response.extensions.get(_HELD_LOCATION)
                 if isinstance(held, str):
@@ -490,16 +496,23 @@ class HttpClient:
                 return status, answer, b""
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise TooLarge(url, limit)
+            # Raw bytes in, decoded by our own decoder: the limit holds after every layer.
+            decoder = BodyDecoder(
+                response.headers.get_list("content-encoding", split_commas=True), limit, url
+            )
             body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise TooLarge(url, limit)
-                if time.monotonic() > deadline:
-                    raise TimeoutError_(
-                        f"{url}: body not read within {self.settings.timeout:g} s", url=url
-                    )
+            for raw in response.iter_raw():
+                for piece in decoder.feed(raw):
+                    body += piece
+                    self._check_deadline(url, deadline)
+                self._check_deadline(url, deadline)
+            for piece in decoder.finish():
+                body += piece
             return status, response.headers, bytes(body)
+
+    def _check_deadline(self, url: str, deadline: float) -> None:
+        if time.monotonic() > deadline:
+            raise TimeoutError_(f"{url}: body not read within {self.settings.timeout:g} s", url=url)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter: half fixed, half random."""
