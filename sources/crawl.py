@@ -6,6 +6,11 @@ URL are followed (``files.example.org`` is on ``example.org``; an IP address or 
 host name is only its own site). robots.txt is honoured unless the source or the
 ``[http]`` table turns it off. Every fetched page or file whose content is new is
 yielded; links are read from HTML pages only.
+
+A page may hold any text in an href. A link that cannot be parsed or that
+``sources.http.check_url`` refuses (``http://[::1``, a port of 99999, ``0177.0.0.1``) is
+skipped, counted as ``invalid_url`` and logged by its reason only: the link text came
+from the document and may hold anything, leaked values included.
 """
 from __future__ import annotations
 
@@ -18,8 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from publicsuffixlist import PublicSuffixList
 
-from sources.base import FetchedDocument, Source, SourceContext
-from sources.html import decode, is_html, links
+from sources.base import FetchedDocument, Source, SourceContext, log
+from sources.errors import InvalidUrl
+from sources.html import decode, hrefs, is_html, join
+from sources.http import check_url
 from sources.options import require_range, url_list
 
 
@@ -91,11 +98,8 @@ class Crawl(Source, kind="crawl"):
                 and site_of(result.final_url) in sites
             ):
                 html = decode(result.content, result.headers.get("content-type"))
-                for link in links(html, result.final_url):
-                    link = _normal(link)
-                    if link in queued or not link.startswith(("http://", "https://")):
-                        continue
-                    if site_of(link) not in sites:
+                for link in self._links(html, result.final_url):
+                    if link in queued or site_of(link) not in sites:
                         continue
                     queued.add(link)
                     queue.append((link, depth + 1))
@@ -105,3 +109,23 @@ class Crawl(Source, kind="crawl"):
                 ctx, result, item_id=url, url=url,
                 metadata={"depth": depth, "final_url": result.final_url},
             )
+
+    def _links(self, html: str, page_url: str) -> Iterator[str]:
+        """The page's http(s) links, normalised; unparsable or refused ones are counted, not followed."""
+        for href in hrefs(html):
+            link = join(page_url, href)
+            if link is None:
+                self._bad_link("the link cannot be parsed as a URL")
+                continue
+            if link.partition(":")[0].lower() not in ("http", "https"):
+                continue  # mailto:, javascript:, ... are not for a crawler
+            try:
+                check_url(link)
+            except InvalidUrl as exc:
+                self._bad_link(exc.reason)
+                continue
+            yield _normal(link)
+
+    def _bad_link(self, reason: str) -> None:
+        self.stats.skipped["invalid_url"] += 1
+        log.info("source %s: skipped a link on a page: %s", self.name, reason)

@@ -6,7 +6,7 @@ from urllib.parse import urldefrag, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
-__all__ = ["SelectolaxError", "decode", "is_html", "links", "selector_error"]
+__all__ = ["SelectolaxError", "decode", "hrefs", "is_html", "join", "selector_error"]
 
 
 def decode(content: bytes, content_type_header: str | None) -> str:
@@ -30,13 +30,25 @@ def is_html(content_type: str | None, content: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-def links(html: str, base_url: str, selector: str = "a[href]", attr: str = "href") -> list[str]:
-    """Absolute URLs (fragment removed) from ``attr`` of the elements ``selector`` matches."""
+def join(base_url: str, link: str) -> str | None:
+    """``link`` made absolute against ``base_url``, fragment removed; ``None`` if unparsable.
+
+    A page may hold any text in an href (``http://[::1`` makes ``urljoin`` raise); one
+    such link must not cost the caller the whole page.
+    """
+    try:
+        return urldefrag(urljoin(base_url, link))[0]
+    except ValueError:
+        return None
+
+
+def hrefs(html: str, selector: str = "a[href]", attr: str = "href") -> list[str]:
+    """The non-empty ``attr`` values (stripped, as written) of the elements ``selector`` matches."""
     found: list[str] = []
     for node in LexborHTMLParser(html).css(selector):
         value = node.attributes.get(attr)
         if value and value.strip():
-            found.append(urldefrag(urljoin(base_url, value.strip()))[0])
+            found.append(value.strip())
     return found
 
 

@@ -150,7 +150,10 @@ def require_http_url(key: str, value: str | None) -> None:
     """Raise ``ConfigError`` unless ``value`` is an absolute http(s) URL."""
     if value is None:
         return
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[::1": a config error, not a crash of the loader
+        raise invalid(key, value, "must be an absolute http:// or https:// URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise invalid(key, value, "must be an absolute http:// or https:// URL")
 

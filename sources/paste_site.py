@@ -26,7 +26,7 @@ from urllib.parse import quote, urljoin
 
 from sources.base import FetchedDocument, Source, SourceContext
 from sources.errors import ConfigError, LayoutChanged
-from sources.html import decode, links, selector_error
+from sources.html import decode, hrefs, join, selector_error
 from sources.options import invalid, require_http_url, require_range
 
 
@@ -116,25 +116,30 @@ class PasteSite(Source, kind="paste-site"):
         options = self.options
         found: dict[str, str | None] = {}
         id_pattern = re.compile(options.id_regex)
+        candidates: list[tuple[str | None, str | None]] = []
         if options.item_selector is not None:
-            candidates: list[tuple[str | None, str | None]] = [
-                (None, link) for link in links(html, base, options.item_selector, options.item_attr)
-            ]
+            raw_links = hrefs(html, options.item_selector, options.item_attr)
         else:
             pattern = re.compile(options.item_regex)
-            candidates = []
+            raw_links = []
             for match in pattern.finditer(html):
                 if "id" in pattern.groupindex:
                     candidates.append((match.group("id"), None))
                 else:
-                    candidates.append((None, urljoin(base, _group(match))))
+                    raw_links.append(_group(match))
+        for raw in raw_links:
+            link = join(base, raw)
+            if link is None:  # a listing may hold any text: counted, never shown
+                self.stats.skipped["invalid_url"] += 1
+                continue
+            candidates.append((None, link))
         for item_id, link in candidates:
             if item_id is None and link is not None:
-                match = id_pattern.search(link)
-                if match is None:
+                id_match = id_pattern.search(link)
+                if id_match is None:
                     self.stats.skipped["no_id_in_link"] += 1
                     continue
-                item_id = _group(match)
+                item_id = _group(id_match)
             if item_id and item_id not in found:
                 found[item_id] = link
             if len(found) >= options.max_items:

@@ -1,6 +1,10 @@
 """The crawl source: a bounded same-site crawl of a local site with robots.txt."""
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from sources import MemoryContext, build_source
 from sources.crawl import site_of
 from sources_testserver import (  # noqa: F401 - fixtures
@@ -76,3 +80,24 @@ def test_site_of_uses_registrable_domain() -> None:
     assert site_of("https://alice.github.io/") != site_of("https://bob.github.io/")  # a public suffix
     assert site_of("http://127.0.0.1:8080/") == "127.0.0.1"
     assert site_of("http://localhost/") == "localhost"
+
+
+def test_bad_links_are_skipped_counted_and_never_logged(
+    server: LocalServer, client, caplog: pytest.LogCaptureFixture  # noqa: F811
+) -> None:
+    # URLs found in documents may hold anything: this synthetic "leaked" value must not reach the log.
+    value = "Venkalo-1987-04-12-123456789"
+    bad = [f"http://[::1/{value}", f"http://127.0.0.1:99999/{value}", f"http://0177.0.0.1/{value}",
+           f"http://127.1/{value}", f"http://2130706433/{value}", f"/x\x01{value}"]
+    server.route("/", html_reply("".join(f"<a href='{href}'>bad</a>" for href in bad)
+                                 + "<a href='/hop'>redirect</a><a href='/good'>good</a>"))
+    server.route("/hop", Reply(302, b"", {"Location": f"http://0x7f.1/{value}"}))
+    server.route("/good", html_reply("<p>a page the crawl must still reach</p>"))
+    caplog.set_level(logging.DEBUG, logger="sources")
+    source = build_source({"name": "c", "kind": "crawl", "url": server.url("/"), "robots": False}, client)
+    docs = list(source.fetch(MemoryContext()))
+    assert [d.url for d in docs] == [server.url("/"), server.url("/good")]
+    assert source.stats.skipped == {"invalid_url": len(bad) + 1}  # the redirect to 0x7f.1 too
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("sources")]
+    assert sum("skipped a link" in m for m in logged) == len(bad)
+    assert not any(value in m for m in logged)

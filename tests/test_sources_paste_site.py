@@ -114,3 +114,16 @@ def test_config_errors_name_key_value_and_allowed(extra: dict, message: str) -> 
 def test_listing_url_is_required() -> None:
     with pytest.raises(ConfigError, match="missing required key 'listing_url'"):
         parse_options("paste-site", {"item_selector": "a"})
+
+
+@pytest.mark.parametrize("how", [{"item_selector": "a.title"}, {"item_regex": r'class="title" href="([^"]*)"'}])
+def test_bad_item_links_are_skipped_not_fatal(server: LocalServer, client, how: dict) -> None:  # noqa: F811
+    # A listing is hostile input: an unparsable link and an octal-IP link cost those items only.
+    server.route("/archive", html_reply(
+        f'<a class="title" href="http://[::1/p/{IDS[0]}">a</a>'
+        f'<a class="title" href="http://0177.0.0.1/p/{IDS[1]}">b</a>'
+        f'<a class="title" href="/p/{IDS[2]}">c</a>'))
+    server.route(f"/p/{IDS[2]}", text_reply("the good one"))
+    source = build_source({"name": "s", "kind": "paste-site", "listing_url": server.url("/archive"), **how}, client)
+    assert [d.item_id for d in source.fetch(MemoryContext())] == [IDS[2]]
+    assert source.stats.skipped == {"invalid_url": 2}

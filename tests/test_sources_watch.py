@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import hashlib
 
-from sources import MemoryContext, build_source
+import pytest
+
+from sources import MemoryContext, build_source, parse_options
+from sources.errors import ConfigError
 from sources_testserver import LocalServer, Reply, Seen, client, server, synthetic_rows  # noqa: F401
 
 
@@ -66,3 +69,19 @@ def test_dead_url_does_not_stop_the_others(server: LocalServer, client) -> None:
     source = build_source({"name": "w", "kind": "watch", "urls": [server.url("/gone"), server.url("/ok")]}, client)
     assert [d.url for d in source.fetch(MemoryContext())] == [server.url("/ok")]
     assert source.stats.skipped == {"not_found": 1}
+
+
+def test_a_bad_url_in_the_list_costs_that_url_only(server: LocalServer, client) -> None:  # noqa: F811
+    # 0177.0.0.1 is octal 127.0.0.1; httpx used to raise InvalidURL out of the run for it.
+    server.route("/a", Mirror("first"))
+    server.route("/b", Mirror("second"))
+    server.route("/hop", Reply(302, b"", {"Location": "http://0x7f.1/elsewhere"}))
+    urls = [server.url("/a"), "http://0177.0.0.1/", "http://127.0.0.1:99999/", server.url("/hop"), server.url("/b")]
+    source = build_source({"name": "w", "kind": "watch", "urls": urls}, client)
+    assert [d.url for d in source.fetch(MemoryContext())] == [server.url("/a"), server.url("/b")]
+    assert source.stats.skipped == {"invalid_url": 3}
+
+
+def test_an_unparsable_configured_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"urls\[0\] = 'http://\[::1': must be an absolute"):
+        parse_options("watch", {"name": "w", "kind": "watch", "urls": ["http://[::1"]})
