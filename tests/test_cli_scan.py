@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SyntheticLeak
+from sources_testserver import LocalServer, Reply
 
 JSON_KEYS = {"source", "leak", "verdict", "score", "records", "fields", "sha256"}
 
@@ -109,6 +110,43 @@ def test_scan_url_uses_the_http_table_of_the_config(cli, demo: SyntheticLeak, we
     (tracker_home / "tracker.toml").write_text('[http]\ntimeout = "soon"\n', encoding="utf-8")
     bad = cli("scan", f"{base}/list.html", "--json")
     assert bad.exit_code == 2 and "timeout" in bad.stderr
+
+
+@pytest.mark.parametrize("bad", ["http://0177.0.0.1/", "http://0x7f.1/", "http://2130706433/", "http://127.1/",
+                                 "http://[::1", "http://127.0.0.1:99999/", "http://a\x01b/", "http:///x"])
+def test_a_bad_url_is_one_error_line_and_the_next_url_is_still_scanned(
+        cli, demo: SyntheticLeak, web_root: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    root, base = web_root
+    demo.repost_html(root / "list.html", [12])
+    monkeypatch.setenv("TRACKER_ALLOW_PRIVATE_ADDRESSES", "1")  # even so, these are never fetched
+    result = cli("scan", f"{base}/list.html", bad, f"{base}/list.html?again", "--json")
+    assert result.exit_code == 3, result.stderr  # docs/cli.md: finished, some documents not scanned
+    first, failed, last = _lines(result.stdout)
+    assert first["verdict"] == last["verdict"] == "hit" and last["source"] == f"{base}/list.html?again"
+    assert failed["verdict"] == "error" and failed["source"] == bad and "invalid URL" in failed["error"]
+    assert "3 document(s) against 1 leak(s): 2 hit(s), 1 document(s) not scanned" in result.stderr
+
+
+def test_allow_hosts_in_the_config_reaches_the_test_server_but_not_redirect_targets(
+        cli, demo: SyntheticLeak, tmp_path: Path, tracker_home: Path) -> None:
+    page = demo.repost_html(tmp_path / "list.html", [7]).read_bytes()
+    with LocalServer() as server:
+        server.route("/list.html", Reply(200, page, {"Content-Type": "text/html"}))
+        server.route("/to-self", Reply(302, b"", {"Location": "/list.html"}))
+        server.route("/to-octal", Reply(302, b"", {"Location": f"http://0177.0.0.1:{server.port}/list.html"}))
+        server.route("/to-ietf", Reply(302, b"", {"Location": f"http://192.0.0.128:{server.port}/list.html"}))
+        server.route("/to-other-loopback", Reply(302, b"", {"Location": f"http://127.0.0.2:{server.port}/list.html"}))
+        (tracker_home / "tracker.toml").write_text('[http]\nallow_hosts = ["127.0.0.1"]\nretries = 0\n',
+                                                   encoding="utf-8")
+        result = cli("scan", *(server.url(p) for p in ("/to-self", "/to-octal", "/to-ietf", "/to-other-loopback")),
+                     "--json")
+        assert len(server.hits("/list.html")) == 1  # only through the redirect to the allowed host
+    assert result.exit_code == 3, result.stderr
+    followed, octal, ietf, loopback = _lines(result.stdout)
+    assert followed["verdict"] == "hit" and followed["records"] == [8]
+    assert octal["verdict"] == "error" and "non-standard form" in octal["error"]
+    assert ietf["verdict"] == "error" and "refused" in ietf["error"] and "192.0.0.0/24" in ietf["error"]
+    assert loopback["verdict"] == "error" and "refused" in loopback["error"] and "loopback" in loopback["error"]
 
 
 def test_usage_errors(cli, tmp_path: Path, synthetic_leak: SyntheticLeak) -> None:

@@ -7,7 +7,6 @@ local files needs no client) and turns its errors into a message for the scan re
 from __future__ import annotations
 
 from types import TracebackType
-from urllib.parse import urlsplit
 
 from sources.errors import SourceError
 from sources.http import FetchResult, HttpClient, HttpSettings, build_client
@@ -21,9 +20,13 @@ class FetchFailed(TrackerError):
 
 
 def is_url(target: str) -> bool:
-    """True for ``http://`` and ``https://`` targets (anything else is a local path)."""
-    parts = urlsplit(target)
-    return parts.scheme.lower() in URL_SCHEMES and bool(parts.netloc)
+    """True for ``http://`` and ``https://`` targets (anything else is a local path).
+
+    Decided on the prefix alone, without parsing: a target that starts like a URL but
+    cannot be parsed (``http://[::1``, ``http://host:99999/``) is still a URL the user
+    meant, so it becomes that document's error result instead of stopping the command.
+    """
+    return target.lower().startswith(tuple(f"{scheme}://" for scheme in URL_SCHEMES))
 
 
 class UrlFetcher:
