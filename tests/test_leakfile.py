@@ -399,3 +399,53 @@ def test_one_column_list_of_names(tmp_path: Path) -> None:
     table = read_leak_table(write_text(tmp_path / "names.csv", [["Name"], *names]))
     assert table.columns == [Column("Name", Role.FULL_NAME)]
     assert table.rows == names
+
+
+# --- hostile shapes: refused at once with the limit, never after minutes or with a RecursionError ---
+
+def test_more_columns_than_the_limit_are_refused_with_the_number(tmp_path: Path) -> None:
+    from tracker.leakfile import MAX_COLUMNS
+
+    people = fake_people(3)
+    wide = write_text(tmp_path / "wide.csv", [HEADER + [f"x{i}" for i in range(100_000)]]
+                      + [p + ["1"] * 100_000 for p in people])
+    started = time.perf_counter()
+    with pytest.raises(UsageError, match=r"wide.csv has 100,006 columns; a leak table may have at most 1,000"):
+        read_leak_table(wide)
+    assert time.perf_counter() - started < 10  # refused before role detection looks at each column
+
+    # a data row wider than the header counts too, but trailing blank cells do not
+    rows = [HEADER] + [p + [""] * 5000 for p in people] + [people[0] + ["9"] * (MAX_COLUMNS + 1)]
+    with pytest.raises(UsageError, match=f"has {len(HEADER) + MAX_COLUMNS + 1:,} columns"):
+        read_leak_table(write_text(tmp_path / "ragged.csv", rows))
+    assert len(read_leak_table(write_text(tmp_path / "padded.csv", rows[:-1])).columns) == len(HEADER)
+
+    records = [dict(zip(HEADER, p)) | {f"k{i}": "v" for i in range(MAX_COLUMNS)} for p in people]
+    many_keys = tmp_path / "keys.json"
+    many_keys.write_text(json.dumps(records), encoding="utf-8")
+    with pytest.raises(UsageError, match="keys.json has more than 1,000 columns"):
+        read_leak_table(many_keys)
+
+
+def test_a_workbook_sheet_over_the_limit_is_skipped_and_said_so(tmp_path: Path) -> None:
+    from tracker.leakfile import MAX_COLUMNS
+
+    people = fake_people(4)
+    path = write_xlsx(tmp_path / "book.xlsx", {
+        "huge": [HEADER + ["x"] * MAX_COLUMNS] + [p + ["1"] * MAX_COLUMNS for p in people],
+        "people": [HEADER] + people,
+    })
+    table = read_leak_table(path)
+    assert table.record_ids == [1, 2, 3, 4] and [s.name for s in table.sheets] == ["people"]
+    assert any("sheet 'huge' skipped" in d and "at most 1,000" in d for d in table.decisions)
+    with pytest.raises(UsageError, match="sheet 'huge' of book.xlsx has 1,006 columns"):
+        read_leak_table(path, sheet="huge")
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"a": ' * 100_000 + "1" + "}" * 100_000,
+                                  '[{"Last Name": ' + "[" * 5000 + "]" * 5000 + "}]"])
+def test_json_nested_too_deeply_is_a_usage_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError, match="deep.json: JSON nested too deeply to be a table"):
+        read_leak_table(path)

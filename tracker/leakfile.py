@@ -49,6 +49,10 @@ from tracker.extract.sheets import cell_text  # one rule for workbook cells ever
 __all__ = ["SheetInfo", "LeakTable", "read_leak_table"]
 
 _SCAN_ROWS = 30  # rows searched for the header
+#: Most columns a leak table may have. Real leaks have tens; role detection costs time per
+#: column, so a hostile 100,000-column file would take minutes to be refused for having no
+#: identifying column. Counted up to a row's last non-empty cell.
+MAX_COLUMNS = 1000
 _WORKBOOKS = ("xlsx", "xls", "ods")
 _DELIMITERS = ",;\t|"
 
@@ -357,6 +361,15 @@ def _json_records(doc: object, path: Path) -> list[object]:
 
 def _json_sheet(text: str, path: Path) -> _Sheet:
     try:
+        return _json_table(text, path)
+    except RecursionError:
+        # json.loads (and json.dumps of a nested cell) recurse once per level: 100,000 "["
+        # exhaust the stack. A leak is a list of flat objects; nesting that deep is not one.
+        raise UsageError(f"{path.name}: JSON nested too deeply to be a table (expected a list of objects)") from None
+
+
+def _json_table(text: str, path: Path) -> _Sheet:
+    try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
@@ -366,6 +379,8 @@ def _json_sheet(text: str, path: Path) -> _Sheet:
         if not isinstance(item, dict):
             raise UsageError(f"{path.name}: item {i} of the list is a {type(item).__name__}, not an object")
         keys.update(dict.fromkeys(item))
+        if len(keys) > MAX_COLUMNS:
+            raise _too_many_columns(None, "", path)
     header = list(keys)
     rows = ([_json_text(item.get(k)) for k in header] for item in records)  # type: ignore[union-attr]
     sheet = _Sheet("", 0, _clean_header(header), [r for r in rows if any(r)])
@@ -407,6 +422,8 @@ def _sheet_from_rows(name: str, rows: Iterable[list[str]], path: Path) -> _Sheet
     else:
         raise _EmptySheet
     head = [first, *islice(it, _SCAN_ROWS - 1)]
+    for row in head:
+        _check_width(row, name, path)
     try:
         at = find_header_row(head, max_scan=_SCAN_ROWS)
     except ColumnError as exc:
@@ -416,6 +433,8 @@ def _sheet_from_rows(name: str, rows: Iterable[list[str]], path: Path) -> _Sheet
         header.pop()
     data: list[list[str]] = []
     for row in chain(head[at + 1 :], it):
+        if len(row) > MAX_COLUMNS:
+            _check_width(row, name, path)
         # Interned: countries, places, statuses, first names and dates repeat across rows, and a
         # million-row leak must fit in memory next to its index.
         cells = list(map(sys.intern, map(str.strip, row)))
@@ -438,6 +457,25 @@ def _sheet_from_rows(name: str, rows: Iterable[list[str]], path: Path) -> _Sheet
             del cells[width:]
     header.extend([""] * (width - len(header)))
     return _Sheet(name, blank + at, _clean_header(header), data)
+
+
+def _too_many_columns(n: int | None, name: str, path: Path) -> UsageError:
+    """``n`` is the count when known (a row's width), None when counting stopped (JSON keys)."""
+    where = f"sheet {name!r} of {path.name}" if name else path.name
+    count = f"{n:,}" if n is not None else f"more than {MAX_COLUMNS:,}"
+    return UsageError(f"{where} has {count} columns; a leak table may have at most {MAX_COLUMNS:,} "
+                      "(check the delimiter, or export only the columns that hold the records)")
+
+
+def _check_width(row: Sequence[str], name: str, path: Path) -> None:
+    """Refuse a row wider than ``MAX_COLUMNS`` (trailing blank cells do not count)."""
+    if len(row) <= MAX_COLUMNS:
+        return
+    width = len(row)
+    while width > MAX_COLUMNS and not str(row[width - 1]).strip():
+        width -= 1
+    if width > MAX_COLUMNS:
+        raise _too_many_columns(width, name, path)
 
 
 def _resolve_overrides(
