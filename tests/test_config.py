@@ -246,4 +246,81 @@ def test_config_check_invalid_exits_2(tmp_path: Path, tracker_home: Path) -> Non
     path = write(tmp_path, '[[sources]]\nname = "a"\nkind = "pastebin"\ninterval = "soon"\n')
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
     assert result.exit_code == 2
-    assert 'error: sources[1].interval = "soon"' in result.stderr
+    assert f'error: {path}: sources[1].interval = "soon"' in result.stderr  # the file, then the setting
+
+
+# --- hostile values: every one is a ConfigError naming the file and the setting, never a crash later ---
+
+FOLDER_SOURCE = '[[sources]]\nname = "f"\nkind = "folder"\npath = "{path}"\ninterval = {interval}\n'
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[http]\ntimeout = nan\n', "http.timeout = nan: expected a finite number"),
+    ('[http]\ntimeout = inf\n', "http.timeout = inf: expected a finite number"),
+    ('[http]\nconnect_timeout = -0.5\n', "http.connect_timeout = -0.5: expected a duration of 0 or more"),
+    ('[http]\nbackoff = inf\n', "http.backoff = inf: expected a finite number"),
+    ('[http]\nper_host_delay = -inf\n', "http.per_host_delay = -inf: expected a finite number"),
+    ('[http]\nrobots_ttl = 1e20\n', "http.robots_ttl = 1e+20: expected at most 365 days"),
+    ('[monitor]\nstale_factor = nan\n', "monitor.stale_factor = nan: expected a finite number"),
+    ('[monitor]\nstale_factor = 1e9\n', "monitor.stale_factor = 1000000000.0: expected a number from 1 to 1000"),
+    ('[monitor]\nworkflow_interval = 1e20\n', "monitor.workflow_interval = 1e+20: expected at most 365 days"),
+    ('[monitor]\nmax_workers = 100000\n', "monitor.max_workers = 100000: expected at most 256"),
+    ('[monitor]\nzero_item_runs = 99999999999999999999\n',
+     "monitor.zero_item_runs = 99999999999999999999: expected a whole number of at most 64 bits"),
+    (FOLDER_SOURCE.format(path="/nonexistent", interval="1e20"), "sources[1].interval = 1e+20: expected at most 365"),
+    (FOLDER_SOURCE.format(path="/nonexistent", interval='"400d"'), 'sources[1].interval = "400d": expected at most'),
+    (FOLDER_SOURCE.format(path="/nonexistent", interval="nan"), "sources[1].interval = nan: expected a finite number"),
+    (FOLDER_SOURCE.format(path="/nonexistent", interval='"1h"') + "jitter = 1e300\n",
+     "sources[1].jitter = 1e+300: expected at most 365 days"),
+    (FOLDER_SOURCE.format(path="/nonexistent", interval='"1h"') + "settle_seconds = nan\n",
+     "sources[1].settle_seconds = nan: expected a finite number"),
+    ('[workflow.verify]\ngone_interval = 1e20\n', "workflow.verify.gone_interval = 1e+20: expected at most 365"),
+])
+def test_non_finite_and_huge_numbers_are_refused_naming_file_and_key(tmp_path: Path, text: str,
+                                                                     expected: str) -> None:
+    message = error_of(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'tracker.toml'}: "), message
+    assert expected in message
+
+
+@pytest.mark.parametrize(("text", "key", "reason"), [
+    ('[[sources]]\nname = "c"\nkind = "crawl"\ninterval = "1h"\nstart_urls = ["https://ok.example/", '
+     '"http://example.org:99999/"]\n', "sources[1].start_urls[2]", "port"),
+    ('[[sources]]\nname = "c"\nkind = "crawl"\ninterval = "1h"\nurl = "http://0177.0.0.1/"\n',
+     "sources[1].url", "non-standard form"),
+    ('[[sources]]\nname = "c"\nkind = "crawl"\ninterval = "1h"\nurl = "http://0x7f.0.0.1/"\n',
+     "sources[1].url", "non-standard form"),
+    ('[[sources]]\nname = "g"\nkind = "gists"\ninterval = "1h"\nurl = "http://2130706433/"\n',
+     "sources[1].url", "non-standard form"),
+    ('[http]\nproxy = "http://proxy.example:99999"\n', "http.proxy", "port"),
+    ('[http]\nproxy = "socks5://0177.0.0.1:1080"\n', "http.proxy", "non-standard form"),
+    ('[workflow]\nrdap_base = "https://rdap.example:0/"\n', "workflow.rdap_base", "port"),
+])
+def test_url_settings_go_through_the_http_clients_url_rule(tmp_path: Path, text: str, key: str, reason: str) -> None:
+    message = error_of(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'tracker.toml'}: {key} = "), message
+    assert "invalid URL" in message and reason in message
+
+
+def test_tables_nested_too_deeply_are_a_config_error_naming_the_file(tmp_path: Path, tracker_home: Path) -> None:
+    depth = 10_000
+    path = write(tmp_path, "a = " + "{b = " * depth + "1" + "}" * depth + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply") as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: not valid TOML")
+    for args in (["config", "check", "--config", str(path)], ["run", "--once", "--config", str(path)],
+                 ["cases", "list", "--config", str(path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert f"error: {path}: not valid TOML" in result.stderr and "internal error" not in result.stderr
+
+
+def test_run_refuses_an_interval_the_scheduler_cannot_hold(tmp_path: Path, tracker_home: Path) -> None:
+    """``interval = 1e20`` used to pass the check and kill ``tracker run`` with an OverflowError."""
+    watched = tmp_path / "drop"
+    watched.mkdir()
+    path = write(tmp_path, FOLDER_SOURCE.format(path=watched, interval="1e20"))
+    for args in (["config", "check", "--config", str(path)], ["run", "--config", str(path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "sources[1].interval = 1e+20: expected at most 365 days" in result.stderr

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, shown_path
 
 CONFIG_FILE_NAME = "tracker.toml"
 
@@ -48,6 +48,16 @@ _SECRET_KEY_RE = re.compile(
 _HTTP_HIDDEN_FIELDS = ("resolver", "allowed_addresses", "transport")
 
 MIN_INTERVAL_SECONDS = 1.0
+#: Longest duration any setting may hold (intervals, jitter, timeouts, deadlines...): one year.
+#: A person never means more, and larger values overflow the scheduler's date arithmetic
+#: (``interval = 1e20`` made ``tracker run`` die with an OverflowError).
+MAX_DURATION_SECONDS = 365 * 86400.0
+#: Integers in the file must fit the 64-bit signed range TOML itself defines (and the database stores).
+_INT_MAX = 2**63 - 1
+#: Keys whose values are URLs the tracker fetches: ``url``, ``listing_url``, ``start_urls``...
+_URL_KEY_RE = re.compile(r"(^|_)urls?$")
+MAX_STALE_FACTOR = 1000.0
+MAX_WORKERS = 256
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,11 @@ def parse_duration(value: object, key: str, *, allow_zero: bool = False) -> floa
     else:
         seconds = float(value)
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
-        raise ConfigError(f"{key} = {_show(value)}: expected a positive duration ({allowed})")
+        sign = "a duration of 0 or more" if allow_zero else "a positive duration"
+        raise ConfigError(f"{key} = {_show(value)}: expected {sign} ({allowed})")
+    if seconds > MAX_DURATION_SECONDS:
+        raise ConfigError(f"{key} = {_show(value)}: expected at most 365 days (\"365d\"); "
+                          "longer durations are not meaningful here")
     return seconds
 
 
@@ -208,6 +222,62 @@ def _check_env_names(table: Mapping[str, Any], prefix: str, warnings: list[str])
             warnings.append(f"{prefix}.{key}: environment variable {value} is not set")
 
 
+def check_url_setting(key: str, value: str) -> None:
+    """Refuse a configured URL the HTTP client would refuse, by the client's own rule.
+
+    ``sources.http.check_url`` is the one rule for URLs (a port of 1-65535, no octal, hex
+    or one-integer IPv4 host such as ``http://0177.0.0.1/``, ...); running it here reports
+    a bad URL when the file is checked, naming the setting, instead of at the first fetch.
+    A relative template (a ``raw_url`` of ``/raw/{id}``) has no host to judge and is left to
+    the source. Proxies (``socks5://``) are judged by their host and port only.
+    """
+    from sources.errors import SourceError
+    from sources.http import check_url
+
+    if "://" not in value:
+        return
+    scheme, _, rest = value.partition("://")
+    probe = value if scheme.lower() in ("http", "https") else f"http://{rest}"
+    try:
+        check_url(probe)
+    except SourceError as exc:  # the message never quotes the URL; we show it shortened
+        raise ConfigError(f"{key} = {_show(value)}: {exc}") from None
+
+
+def _check_urls(table: Mapping[str, Any], prefix: str) -> None:
+    """Every ``url``-like key of a source table (a string or a list of strings) through the URL rule."""
+    for key, value in table.items():
+        if not _URL_KEY_RE.search(key):
+            continue
+        items = [(f"{prefix}.{key}", value)] if isinstance(value, str) else (
+            [(f"{prefix}.{key}[{i}]", v) for i, v in enumerate(value, start=1) if isinstance(v, str)]
+            if isinstance(value, list) else [])
+        for name, url in items:
+            check_url_setting(name, url)
+
+
+def _check_numbers(data: Mapping[str, Any]) -> None:
+    """Refuse ``nan``, ``inf`` and integers beyond 64 bits anywhere in the file, naming the key.
+
+    TOML allows ``nan`` and ``inf`` as floats and tomllib reads integers of any size; no
+    setting means either, and comparisons with nan are always false, so range checks let
+    it through (``timeout = nan`` passed every one). One pass over the whole document
+    covers every table, including the sources' own keys. Iterative: the document may be
+    nested as deep as the parser allowed.
+    """
+    stack: list[tuple[str, object]] = [(str(k), v) for k, v in data.items()]
+    while stack:
+        key, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{key} = {_show(value)}: expected a finite number")
+        if isinstance(value, int) and not isinstance(value, bool) and not -_INT_MAX - 1 <= value <= _INT_MAX:
+            raise ConfigError(f"{key} = {_show(value)}: expected a whole number of at most 64 bits")
+        if isinstance(value, dict):
+            stack.extend((f"{key}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{key}[{i}]", v) for i, v in enumerate(value, start=1))
+
+
 # ---------------------------------------------------------------------------------------------
 # [http]
 
@@ -242,12 +312,8 @@ def _type_check(value: object, hint: object, key: str) -> object:
         if value < 0:
             raise ConfigError(f"{key} = {_show(value)}: expected a number >= 0")
         return value
-    if hint is float:
-        if isinstance(value, str):
-            return parse_duration(value, key, allow_zero=True)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ConfigError(f"{key} = {_show(value)}: expected a number >= 0")
-        return float(value)
+    if hint is float:  # every float of [http] is a duration in seconds: finite, >= 0, at most a year
+        return parse_duration(value, key, allow_zero=True)
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(f"{key} = {_show(value)}: expected a string")
@@ -284,6 +350,8 @@ def parse_http(table: object, warnings: list[str]) -> Any:
             raise ConfigError("http.proxy_env: give either proxy or proxy_env, not both")
         values["proxy"] = os.environ.get(proxy_env) or None
     _check_keys(table, "http", [*fields, "proxy_env"])
+    if isinstance(table.get("proxy"), str):
+        check_url_setting("http.proxy", table["proxy"])
     for key, value in table.items():
         name = f"http.{key}"
         if key == "max_bytes":
@@ -320,13 +388,16 @@ def parse_monitor(table: object) -> MonitorSettings:
         elif key == "workflow_interval":
             values[key] = parse_duration(value, name, allow_zero=True)
         elif key == "stale_factor":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
-                raise ConfigError(f"{name} = {_show(value)}: expected a number >= 1")
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 1 <= value <= MAX_STALE_FACTOR):  # also refuses nan
+                raise ConfigError(f"{name} = {_show(value)}: expected a number from 1 to {MAX_STALE_FACTOR:g}")
             values[key] = float(value)
         else:
             minimum = 1 if key == "max_workers" else 0
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 raise ConfigError(f"{name} = {_show(value)}: expected a whole number >= {minimum}")
+            if key == "max_workers" and value > MAX_WORKERS:
+                raise ConfigError(f"{name} = {_show(value)}: expected at most {MAX_WORKERS}")
             values[key] = value
     return MonitorSettings(**values)
 
@@ -388,6 +459,7 @@ def parse_source(index: int, table: object, monitor: MonitorSettings, warnings: 
     own = {k: v for k, v in table.items() if k not in COMMON_SOURCE_KEYS}
     _refuse_secrets(own, f"sources[{index}]")
     _check_env_names(own, f"sources[{index}]", warnings)
+    _check_urls(own, f"sources[{index}]")
     try:  # the plugin's message names the source and the key: "source 'x' (kind): key = value: ..."
         options = base.parse_options(kind, {"name": name, **own})
     except (SourceConfigError, TypeError, ValueError) as exc:
@@ -403,6 +475,8 @@ def parse_source(index: int, table: object, monitor: MonitorSettings, warnings: 
 def parse_config(data: Mapping[str, Any], path: Path | None = None) -> TrackerConfig:
     """Validate an already-parsed TOML document."""
     unknown = [k for k in data if k not in _TOP_LEVEL_KEYS]
+    if not unknown:
+        _check_numbers(_numbered_sources(data))
     if unknown:
         raise ConfigError(
             f"{unknown[0]}: unknown top-level key; allowed: [http], [monitor], [[sources]], [workflow]"
@@ -430,26 +504,58 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> TrackerCo
                          warnings=tuple(warnings))
 
 
+def _numbered_sources(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with ``[[sources]]`` keyed ``sources[N]`` as errors name them (``sources[2].x``)."""
+    sources = data.get("sources")
+    if not isinstance(sources, list):
+        return data
+    rest = {k: v for k, v in data.items() if k != "sources"}
+    rest.update({f"sources[{i}]": t for i, t in enumerate(sources, start=1)})
+    return rest
+
+
 def default_config_path(home: Path) -> Path:
     """``$TRACKER_HOME/tracker.toml``."""
     return Path(home) / CONFIG_FILE_NAME
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse the TOML file at ``path``; every failure is a ConfigError naming the file.
+
+    ``FileNotFoundError`` is left to the caller (a missing file means different things to
+    different commands). tomllib recurses once per nested inline table or array, so a file
+    of ``a = {b = {c = ...}}`` 10,000 deep raises RecursionError: a clear error here.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {shown_path(path)}: {exc.strerror or exc}") from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown_path(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{shown_path(path)}: not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{shown_path(path)}: not valid TOML: tables or arrays nested too deeply") from None
+
+
 def load_config(path: Path) -> TrackerConfig:
-    """Read and validate a TOML config file; ConfigError says what is wrong and where."""
+    """Read and validate a TOML config file; ConfigError says what is wrong and where.
+
+    Every error names the file first, then the setting (``/etc/tracker.toml: sources[2].interval
+    = ...``): with several config files around, the key alone does not say which one to fix.
+    """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        data = read_toml(path)
     except FileNotFoundError:
         raise ConfigError(
-            f"config file {path} not found; create it (see docs/tracker.example.toml) or pass --config PATH"
+            f"config file {shown_path(path)} not found; create it (see docs/tracker.example.toml) or pass --config PATH"
         ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_config(data, path)
+        return parse_config(data, path)
+    except ConfigError as exc:
+        raise ConfigError(f"{shown_path(path)}: {exc}") from exc

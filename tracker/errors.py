@@ -3,6 +3,7 @@
 Every error a user can cause ends up as a ``TrackerError`` with a message that says what
 was wrong and what to do; the CLI turns it into a clear line on stderr and an exit code.
 """
+import errno
 
 
 class TrackerError(Exception):
@@ -39,3 +40,25 @@ class LimitExceeded(ExtractionError):
 
 class StorageError(TrackerError):
     """The database or the data directory could not be used."""
+
+
+#: Longest path an error message repeats in full; longer ones are cut in the middle.
+SHOWN_PATH_MAX = 120
+
+
+def shown_path(path: object) -> str:
+    """A path for an error message: in full when short, else its start and end with the length.
+
+    A hostile or mistyped argument can be thousands of characters long (the system refuses
+    it with ENAMETOOLONG); repeating it whole would bury the one line that says what is wrong.
+    """
+    text = str(path)
+    if len(text) <= SHOWN_PATH_MAX:
+        return text
+    return f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
+
+
+def path_error(path: object, exc: OSError, what: str = "path") -> UsageError:
+    """The usage error for a path the system refuses (too long, not a folder, no access...)."""
+    reason = "too long for this system" if exc.errno == errno.ENAMETOOLONG else (exc.strerror or str(exc))
+    return UsageError(f"{what} {shown_path(path)}: {reason}")

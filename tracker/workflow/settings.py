@@ -29,14 +29,13 @@ Validation errors name the key, as the rest of the config does.
 """
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.config import is_secret_key, parse_duration
-from tracker.errors import ConfigError
+from tracker.config import check_url_setting, is_secret_key, parse_duration, read_toml
+from tracker.errors import ConfigError, shown_path
 from tracker.workflow.recipients.model import Channel, Recipient, RecipientClass
 
 DAY = 86400.0
@@ -180,6 +179,8 @@ def parse_workflow(table: Mapping[str, Any] | None) -> WorkflowSettings:
     table = _table(table, "workflow")
     _unknown(table, _TOP_KEYS, "workflow")
     values: dict[str, Any] = {k: _str(table[k], f"workflow.{k}") for k in _STR_KEYS if k in table}
+    if "rdap_base" in values:  # fetched by the recipient lookup: the HTTP client's URL rule
+        check_url_setting("workflow.rdap_base", values["rdap_base"])
     if "legal_basis" in table:
         basis = table["legal_basis"]
         basis = [basis] if isinstance(basis, str) else basis
@@ -220,11 +221,16 @@ def parse_workflow(table: Mapping[str, Any] | None) -> WorkflowSettings:
 
 
 def load_workflow_settings(config_path: Path) -> WorkflowSettings:
-    """The ``[workflow]`` table of a config file; defaults when the file does not exist."""
+    """The ``[workflow]`` table of a config file; defaults when the file does not exist.
+
+    Read like the rest of the file (``tracker.config.read_toml``: a hostile file nested too
+    deeply is a clear error), and errors name the file before the setting.
+    """
     try:
-        data = tomllib.loads(Path(config_path).read_text(encoding="utf-8"))
+        data = read_toml(config_path)
     except FileNotFoundError:
         return WorkflowSettings()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {config_path}: {exc}") from exc
-    return parse_workflow(data.get("workflow"))
+    try:
+        return parse_workflow(data.get("workflow"))
+    except ConfigError as exc:
+        raise ConfigError(f"{shown_path(config_path)}: {exc}") from exc
