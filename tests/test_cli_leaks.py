@@ -136,3 +136,70 @@ def test_unexpected_errors_exit_1_without_their_message(cli, monkeypatch: pytest
     assert "Zvaikvo" not in result.stderr and "Traceback" not in result.stderr
     verbose = cli("-v", "leak", "list")
     assert verbose.exit_code == 1 and "Traceback" in verbose.stderr
+
+
+def test_a_missing_or_other_key_is_refused_when_leaks_exist(cli, tracker_home: Path, synthetic_leak: SyntheticLeak,
+                                                            tmp_path: Path, db_url: str) -> None:
+    """A home's leaks share one key: ``leak add`` never makes a second one (scans would then fail)."""
+    assert cli("leak", "add", synthetic_leak.path, "--name", "demo").exit_code == 0
+    key = tracker_home / "secret.key"
+    [demo] = _leaks(cli)
+    saved = tmp_path / "saved.key"
+    key.rename(saved)
+    second = make_synthetic_leak(tmp_path / "second.csv", n=12, seed=5)
+
+    missing = cli("leak", "add", second.path, "--name", "second")
+    assert missing.exit_code == 2, missing.stderr
+    assert missing.stderr.startswith(f"error: key file {key} is missing")
+    assert f"'demo' (key id {demo['key_id']})" in missing.stderr and "No new key was created" in missing.stderr
+    assert not key.exists() and [leak["name"] for leak in _leaks(cli)] == ["demo"]
+    again = cli("leak", "add", synthetic_leak.path, "--name", "demo")  # even the already-registered file
+    assert again.exit_code == 2 and "is missing" in again.stderr and not key.exists()
+
+    other = tmp_path / "other.key"
+    other.write_text("cd" * 32)
+    other.chmod(0o600)
+    wrong = cli("leak", "add", second.path, "--name", "second", "--key-file", other)
+    assert wrong.exit_code == 2 and f"key file {other} holds another key" in wrong.stderr
+    assert f"'demo' (key id {demo['key_id']})" in wrong.stderr
+
+    saved.rename(key)  # the key is back: adding works again, with the same key
+    assert cli("leak", "add", second.path, "--name", "second").exit_code == 0
+    assert {leak["key_id"] for leak in _leaks(cli)} == {demo["key_id"]}
+
+
+def test_replacing_the_only_leak_may_make_a_new_key(cli, tracker_home: Path, synthetic_leak: SyntheticLeak) -> None:
+    """A lost key is replaced by rebuilding the leaks with --replace: allowed when no other leak needs the old key."""
+    assert cli("leak", "add", synthetic_leak.path, "--name", "demo").exit_code == 0
+    [before] = _leaks(cli)
+    (tracker_home / "secret.key").unlink()
+    rebuilt = cli("leak", "add", synthetic_leak.path, "--name", "demo", "--replace")
+    assert rebuilt.exit_code == 0, rebuilt.stderr
+    [after] = _leaks(cli)
+    assert (tracker_home / "secret.key").exists() and after["key_id"] != before["key_id"]
+
+
+def test_hostile_leak_files_are_refused_quickly_with_the_limit(cli, tracker_home: Path, tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    columns = 100_000
+    wide.write_text(",".join(f"c{i}" for i in range(columns)) + "\n" + ",".join("7" * columns) + "\n")
+    refused = cli("leak", "add", wide, "--name", "wide")
+    assert refused.exit_code == 2, refused.stderr
+    assert "has 100,000 columns; a leak table may have at most 1,000" in refused.stderr
+    assert len(refused.stderr) < 400  # one line, not a list of 100,000 column roles
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    nested = cli("leak", "add", deep, "--name", "deep")
+    assert nested.exit_code == 2 and "JSON nested too deeply" in nested.stderr, nested.stderr
+    assert _index_files(tracker_home) == [] and _leaks(cli) == []
+
+
+def test_a_path_longer_than_the_system_allows_is_a_usage_error(cli, tmp_path: Path) -> None:
+    long = tmp_path / ("a" * 5000)
+    for args in (("leak", "add", long, "--name", "x"), ("--home", long, "leak", "list"),
+                 ("leak", "add", tmp_path / "x.csv", "--name", "x", "--key-file", long)):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert result.stderr.startswith("error: ") and "internal error" not in result.stderr
+        assert "(5" in result.stderr and len(result.stderr) < 400  # shortened, with its length

@@ -11,27 +11,60 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: temporary files are told apart by age alone
+    fcntl = None  # type: ignore[assignment]
+
 from fingerprints.keyed import Keyer
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, shown_path
 
 KEY_BYTES = 32
 
 
-def write_private_temp(folder: Path, stem: str, data: "bytes | Callable[[BinaryIO], None]") -> Path:
-    """Write ``data`` to a new owner-only (0600) temporary file in ``folder``, fsynced.
+#: How our temporary files are named: ``.<stem>.<12 hex digits>.tmp`` next to their target.
+#: ``tracker.home.sweep_temp_files`` removes only names of this form.
+TEMP_SUFFIX = ".tmp"
+TEMP_TOKEN_BYTES = 6
+
+
+def temp_name(stem: str) -> str:
+    """The name of a new temporary file for ``stem`` (random, so concurrent writers never collide)."""
+    return f".{stem}.{secrets.token_hex(TEMP_TOKEN_BYTES)}{TEMP_SUFFIX}"
+
+
+def lock_exclusive(fd: int) -> None:
+    """Hold an exclusive ``flock`` on ``fd`` until it is closed (a no-op where flock does not exist).
+
+    The lock says "a live process owns this temporary file": the sweep at start-up deletes
+    only temporary files it can lock, so it never removes the one a concurrent ``leak add``
+    is writing or about to rename into place.
+    """
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+@contextmanager
+def private_temp(folder: Path, stem: str, data: "bytes | Callable[[BinaryIO], None]") -> Iterator[Path]:
+    """Write ``data`` to a new owner-only (0600) temporary file in ``folder``, fsynced; yield its path.
 
     ``data`` is bytes, or a function that writes to the open file (for large contents).
 
-    The caller moves it into place (``os.replace`` or ``os.link``) and removes it on failure;
-    writing next to the target keeps that move atomic.
+    The file stays locked (see ``lock_exclusive``) until the ``with`` block ends, so the
+    caller moves it into place (``os.replace`` or ``os.link``) while it is still ours;
+    writing next to the target keeps that move atomic. Whatever is left under the
+    temporary name when the block ends, on success or failure, is removed.
     """
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = folder / f".{stem}.{secrets.token_hex(6)}.tmp"
+    tmp = folder / temp_name(stem)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        lock_exclusive(fd)
         if callable(data):
             with os.fdopen(os.dup(fd), "wb") as fh:
                 data(fh)
@@ -40,12 +73,10 @@ def write_private_temp(folder: Path, stem: str, data: "bytes | Callable[[BinaryI
             while view:
                 view = view[os.write(fd, view):]
         os.fsync(fd)
-    except BaseException:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)  # before the lock goes: nobody else may see it unlocked
         os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    return tmp
 
 
 def create_key(path: Path) -> bytes:
@@ -56,11 +87,8 @@ def create_key(path: Path) -> bytes:
     agree on one key: the loser gets ``FileExistsError`` and reads the winner's key.
     """
     key = secrets.token_bytes(KEY_BYTES)
-    tmp = write_private_temp(path.parent, path.name, key.hex().encode("ascii") + b"\n")
-    try:
+    with private_temp(path.parent, path.name, key.hex().encode("ascii") + b"\n") as tmp:
         os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return key
 
 
@@ -72,8 +100,10 @@ def load_key(path: Path) -> bytes:
     except FileNotFoundError:
         raise ConfigError(f"key file {path} does not exist (it is created by `tracker leak add`; "
                           f"point --key-file or TRACKER_KEY_FILE at the key the leaks were added with)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read key file {path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read key file {shown_path(path)}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"key file {shown_path(path)} is malformed: not hex text") from exc
     if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
             f"key file {path} is accessible by group or others (mode {stat.S_IMODE(info.st_mode):o}); "

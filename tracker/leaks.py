@@ -5,7 +5,12 @@ file under ``$TRACKER_HOME/indexes`` and a row describing it. The order makes a 
 harmless: the index is written to a temporary file, fsynced and renamed into place before
 the row is committed, and removed again if the commit fails, so there is never a row
 without its index file; a crash can at worst leave an unreferenced index file, never a
-half-written one.
+half-written one, and a temporary file that the next start removes (``tracker.home``: the
+file is ``flock``-ed until it is renamed, so a concurrent ``leak add`` keeps its own).
+
+All leaks of a home are made with one key (``open_key_for_add``): a key is created only for
+a home without leaks, and a scan names each leak made with another key instead of failing
+on all of them (``split_by_key``).
 """
 from __future__ import annotations
 
@@ -27,8 +32,15 @@ from fingerprints.keyed import Keyer
 from fingerprints.roles import Role
 from tracker import store
 from tracker.db import session_scope
-from tracker.errors import ConfigError, ExtractionError, StorageError, UsageError
-from tracker.keyfile import write_private_temp
+from tracker.errors import (
+    ConfigError,
+    ExtractionError,
+    StorageError,
+    UsageError,
+    path_error,
+    shown_path,
+)
+from tracker.keyfile import open_keyer, private_temp
 from tracker.leakfile import LeakTable, read_leak_table
 from tracker.models import Leak, utcnow
 from tracker.settings import Settings
@@ -95,6 +107,70 @@ def _read_table(path: Path, columns: dict[str, Role] | None, sheet: str | None) 
         raise UsageError(f"cannot read leak file {path}: {exc}") from exc
 
 
+def _describe(leaks: list[Leak]) -> str:
+    """``'a', 'b' (key id 1f2e...)`` per key id: which leaks were made with which key."""
+    by_key: dict[str, list[str]] = {}
+    for leak in leaks:
+        by_key.setdefault(leak.key_id, []).append(repr(leak.name))
+    return "; ".join(f"{', '.join(names)} (key id {key_id})" for key_id, names in by_key.items())
+
+
+def open_key_for_add(engine: Engine, key_file: Path, name: str, *, replace: bool = False) -> Keyer:
+    """The key ``leak add`` builds with: the home's one key, created only for a home without leaks.
+
+    Every leak of a home must be made with the same key: a scan uses one key file, and a
+    leak made with another cannot be scanned for. So a key is created only when no leak is
+    registered yet. When leaks exist and the key file is missing (moved, not restored from a
+    backup, a typo in --key-file), or holds another key than theirs, this refuses (exit 2)
+    rather than create a second key. The leak being rebuilt with ``--replace`` does not
+    count: replacing the only leak is how a lost key is replaced.
+    """
+    with session_scope(engine) as session:
+        others = [leak for leak in store.list_leaks(session) if not (replace and leak.name == name)]
+    try:
+        exists = key_file.exists()
+    except OSError as exc:
+        raise path_error(key_file, exc, "key file") from exc
+    if not exists:
+        if others:
+            raise ConfigError(
+                f"key file {shown_path(key_file)} is missing, but {len(others)} leak(s) are registered with "
+                f"a key: {_describe(others)}. No new key was created (leaks made with it could not be scanned "
+                f"with these); put the key file back at {shown_path(key_file)} or point --key-file or "
+                f"TRACKER_KEY_FILE at it"
+            )
+        return open_keyer(key_file, create=True)
+    keyer = open_keyer(key_file)
+    wrong = [leak for leak in others if leak.key_id != keyer.key_id]
+    if wrong:
+        raise ConfigError(
+            f"key file {shown_path(key_file)} holds another key (key id {keyer.key_id}) than the registered "
+            f"leak(s) {_describe(wrong)}; every leak of a home is made with one key. Use the key file they "
+            f"were made with (--key-file, TRACKER_KEY_FILE), or remove them first"
+        )
+    return keyer
+
+
+def split_by_key(leaks: list[Leak], keyer: Keyer) -> tuple[list[Leak], list[Leak]]:
+    """The leaks ``keyer`` can scan for, and those made with another key (by ``key_id``)."""
+    usable = [leak for leak in leaks if leak.key_id == keyer.key_id]
+    return usable, [leak for leak in leaks if leak.key_id != keyer.key_id]
+
+
+def wrong_key_message(leak: Leak, keyer: Keyer, key_file: Path) -> str:
+    """Why ``leak`` is not scanned for with the key in ``key_file``: both key ids and what to do."""
+    return (f"leak {leak.name!r} not scanned for: it was made with key id {leak.key_id}, the key file in use "
+            f"({shown_path(key_file)}) has key id {keyer.key_id}; point --key-file or TRACKER_KEY_FILE at its "
+            f"key, or add it again with --replace")
+
+
+def no_usable_leak_message(leaks: list[Leak], keyer: Keyer, key_file: Path) -> str:
+    """Why nothing can be scanned for: no leak was made with the key in ``key_file``."""
+    return (f"no leak can be used with the key file {shown_path(key_file)} (key id {keyer.key_id}): "
+            f"registered with another key: {_describe(leaks)}; point --key-file or TRACKER_KEY_FILE at the "
+            f"key they were made with")
+
+
 def _check_existing(existing: Leak, sha256: str, keyer: Keyer, replace: bool) -> bool:
     """Decide what to do with a leak of the same name; True means "already registered"."""
     if replace:
@@ -130,8 +206,12 @@ def add_leak(
     and keeps the leak's hits (their record ids refer to the file they were found with).
     """
     check_name(name)
-    if not path.is_file():
-        raise UsageError(f"leak file {path} does not exist or is not a file")
+    try:
+        is_file = path.is_file()
+    except OSError as exc:  # a name too long for the system: Path.is_file only swallows "not found"
+        raise path_error(path, exc, "leak file") from exc
+    if not is_file:
+        raise UsageError(f"leak file {shown_path(path)} does not exist or is not a file")
     sha256 = file_sha256(path)
     with session_scope(engine) as session:
         existing = store.get_leak(session, name)
@@ -146,15 +226,13 @@ def add_leak(
     n_records = len(table.record_ids)
     del table.rows[:]  # the plaintext table is not needed any more: free it before writing
     settings.ensure_home()  # makes the indexes folder too, owner-only
-    tmp = write_private_temp(settings.indexes_dir, f"{name}.idx", index.save)
-    try:
+    # Locked until renamed: a start-up sweep in another process leaves it alone (tracker.home).
+    with private_temp(settings.indexes_dir, f"{name}.idx", index.save) as tmp:
         index_sha256 = file_sha256(tmp)
         index_bytes = tmp.stat().st_size
         relative = f"indexes/{name}-{index_sha256[:12]}.idx"
         target = settings.home / relative
         os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     _fsync_folder(target.parent)
 
     values = dict(

@@ -7,6 +7,7 @@ database dump alone cannot test guesses against the stored fingerprints.
 """
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
-from tracker.errors import ConfigError, StorageError
+from tracker.errors import ConfigError, StorageError, path_error, shown_path
 
 ENV_HOME = "TRACKER_HOME"
 ENV_DATABASE_URL = "TRACKER_DATABASE_URL"
@@ -89,9 +90,15 @@ class Settings:
         return self.home / "indexes"
 
     def ensure_home(self) -> None:
-        """Create the home and index folders, readable by the owner only."""
+        """Create the home and index folders, readable by the owner only.
+
+        A name the system refuses outright (longer than it allows, a file in the way) comes
+        from the user's --home or TRACKER_HOME: a usage error (exit 2), not a storage failure.
+        """
         try:
             for folder in (self.home, self.indexes_dir):
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot create the tracker folder {self.home}: {exc.strerror}") from exc
+            if exc.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EEXIST):
+                raise path_error(self.home, exc, "tracker folder (--home, TRACKER_HOME)") from exc
+            raise StorageError(f"cannot create the tracker folder {shown_path(self.home)}: {exc.strerror}") from exc

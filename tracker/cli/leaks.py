@@ -58,8 +58,9 @@ def add(
     except (ColumnError, ValueError) as exc:
         raise UsageError(f"--columns: {exc}") from exc
     engine = state.engine()
-    outcome = leaks.add_leak(engine, state.settings, state.keyer(key_file, create=True), file, name,
-                             columns=overrides, sheet=sheet, replace=replace)
+    keyer = leaks.open_key_for_add(engine, state.key_path(key_file), name, replace=replace)
+    outcome = leaks.add_leak(engine, state.settings, keyer, file, name, columns=overrides, sheet=sheet,
+                             replace=replace)
     console = err()
     for decision in outcome.decisions:
         console.print(decision, markup=False, highlight=False)

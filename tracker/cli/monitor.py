@@ -10,11 +10,13 @@ Exit codes (also in each command's help):
   for N runs, or stale), so a cron job or a probe can alert on it;
 * ``sources check NAME``: 0 when the run succeeded, 5 when it failed, 1 when another process
   is running that source right now;
-* ``config check``: 0 valid, 2 invalid (the error names the key, the value and what is allowed).
+* ``config check``: 0 valid, 2 invalid (the error names the file, the key, the value and what is
+  allowed) or a path of the home that everyone may write to (named with its mode).
 """
 from __future__ import annotations
 
 import dataclasses
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +26,15 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from tracker.cli.state import EXIT_FAILURE, JsonOption, err, out, print_json, state_of
+from tracker.cli.state import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    JsonOption,
+    err,
+    out,
+    print_json,
+    state_of,
+)
 from tracker.config import (
     TrackerConfig,
     default_config_path,
@@ -222,10 +232,21 @@ def _options_view(options: Any) -> dict[str, Any]:
 
 
 def config_check(ctx: typer.Context, config_path: ConfigOption = None, json_: JsonOption = False) -> None:
-    """Validate the monitoring configuration and print what it resolves to (exit 2 when invalid)."""
+    """Validate the monitoring configuration and print what it resolves to (exit 2 when invalid).
+
+    Also exit 2 when the tracker home, its indexes folder, the key file (or its folder) or the
+    config file can be written by everyone (the key file: read or written by group or others);
+    each such path is named with its mode on stderr.
+    """
+    from tracker.home import unsafe_permissions
+
     state = state_of(ctx)
     path = config_path or default_config_path(state.settings.home)
     config = _config(ctx, config_path)
+    problems = unsafe_permissions(state.settings, path)
+    for problem in problems:  # one unwrapped line each: the path must stay copyable
+        sys.stderr.write(f"error: {problem}\n")
+    sys.stderr.flush()
     http = {key: getattr(config.http, key) for key in http_setting_keys()}
     sources = [{"name": s.name, "kind": s.kind, "enabled": s.enabled, "interval": s.interval,
                 "jitter": round(s.jitter, 3), "zero_item_runs": s.zero_item_runs,
@@ -233,7 +254,9 @@ def config_check(ctx: typer.Context, config_path: ConfigOption = None, json_: Js
     if json_:
         print_json({"path": str(path), "valid": True, "http": http,
                     "monitor": dataclasses.asdict(config.monitor), "sources": sources,
-                    "warnings": list(config.warnings)})
+                    "warnings": list(config.warnings), "unsafe_permissions": problems})
+        if problems:
+            raise typer.Exit(EXIT_USAGE)
         return
     console = out()
     console.print(f"{path}: valid, {len(config.sources)} source(s), {len(config.enabled_sources)} enabled",
@@ -249,6 +272,8 @@ def config_check(ctx: typer.Context, config_path: ConfigOption = None, json_: Js
     defaults = type(config.http)()
     changed = {k: v for k, v in http.items() if v != getattr(defaults, k)}
     console.print(f"[http] {changed or 'defaults'}", markup=False, highlight=False)
+    if problems:
+        raise typer.Exit(EXIT_USAGE)
 
 
 def register(app: typer.Typer) -> None:
@@ -261,5 +286,6 @@ def register(app: typer.Typer) -> None:
                                         "process.")(sources_check)
     app.add_typer(sources_app, name="sources")
     config_app = typer.Typer(help="The monitoring configuration (tracker.toml).", no_args_is_help=True)
-    config_app.command("check", epilog="Exit codes: 0 valid; 2 invalid.")(config_check)
+    config_app.command("check", epilog="Exit codes: 0 valid; 2 invalid, or a path of the home is writable "
+                                       "by everyone.")(config_check)
     app.add_typer(config_app, name="config")

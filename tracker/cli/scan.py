@@ -37,7 +37,7 @@ from tracker.cli.state import (
 )
 from tracker.config import default_config_path, load_config
 from tracker.db import session_scope
-from tracker.errors import UsageError
+from tracker.errors import ConfigError, UsageError, path_error, shown_path
 from tracker.fetch import UrlFetcher, is_url
 from tracker.settings import Settings
 
@@ -55,13 +55,25 @@ def _jobs(targets: list[str]) -> list[str | Path]:
     """Expand targets into documents: URLs as given, folders into their files (sorted)."""
     from tracker.pipeline import iter_files
 
-    missing = [t for t in targets if not is_url(t) and not Path(t).exists()]
+    if any(not t.strip() for t in targets):
+        # Path("") is the current folder: an empty argument (an unset shell variable) would
+        # silently scan whatever folder the command runs in.
+        raise UsageError("empty path: give a file, a folder or an http(s) URL (use '.' for the current folder)")
+    missing = [shown_path(t) for t in targets if not is_url(t) and not _exists(t)]
     if missing:
         raise UsageError(f"no such file, folder or http(s) URL: {', '.join(missing)}")
     jobs: list[str | Path] = []
     for target in targets:
         jobs.extend([target] if is_url(target) else iter_files(Path(target)))
     return jobs
+
+
+def _exists(target: str) -> bool:
+    """Whether ``target`` names an existing file or folder; a name the system refuses is a usage error."""
+    try:
+        return Path(target).exists()
+    except OSError as exc:  # ENAMETOOLONG, ...: Path.exists only swallows "does not exist"
+        raise path_error(target, exc) from None
 
 
 def _run(scanner: Scanner, jobs: list[str | Path]) -> Iterator[ScanResult]:
@@ -99,6 +111,7 @@ def scan(
     sha256, for hits expected_chance and rows (how many of the document's rows would match as
     well by chance), and for errors, error. Logs and progress go to stderr.
     """
+    from tracker.leaks import no_usable_leak_message, split_by_key, wrong_key_message
     from tracker.pipeline import Scanner
 
     state = state_of(ctx)
@@ -108,12 +121,19 @@ def scan(
         chosen = [store.require_leak(session, name) for name in leak] if leak else store.list_leaks(session)
     if not chosen:
         raise UsageError("no leaks registered yet; add one first: tracker leak add FILE --name NAME")
+    key_path = state.key_path(key_file)
+    keyer = state.keyer(key_file)
+    chosen, unusable = split_by_key(chosen, keyer)
+    if not chosen:  # nothing could be scanned for: the key file is the problem, not the documents
+        raise ConfigError(no_usable_leak_message(unusable, keyer, key_path))
+    for other in unusable:  # the others are still scanned for; exit 3 says not everything was
+        _say(f"error: {wrong_key_message(other, keyer, key_path)}")
     # The [http] table of tracker.toml (proxy, timeouts, size limit, user agent) when there is one;
     # loopback and private addresses stay refused unless it or TRACKER_ALLOW_PRIVATE_ADDRESSES=1 allows them.
     http = _http_settings(state.settings)
     n_hits, errored = 0, set()
     rows: list[ScanResult] = []
-    with UrlFetcher(http) as fetcher, Scanner(engine, chosen, state.keyer(key_file), settings=state.settings,
+    with UrlFetcher(http) as fetcher, Scanner(engine, chosen, keyer, settings=state.settings,
                                               fetcher=fetcher) as scanner:
         for result in _run(scanner, jobs):
             n_hits += result.verdict == "hit"
@@ -125,12 +145,21 @@ def scan(
                 rows.append(result)
     if not json_:
         _print_table(rows)
-    err().print(f"scanned {len(jobs)} document(s) against {len(chosen)} leak(s): {n_hits} hit(s), "
-                f"{len(errored)} document(s) not scanned", highlight=False)
+    skipped = (f"; {len(unusable)} leak(s) not scanned for (made with another key): "
+               f"{', '.join(other.name for other in unusable)}") if unusable else ""
+    _say(f"scanned {len(jobs)} document(s) against {len(chosen)} leak(s): {n_hits} hit(s), "
+         f"{len(errored)} document(s) not scanned{skipped}")
     if fail_on_hit and n_hits:
         raise typer.Exit(EXIT_HITS)
-    if errored:
+    if errored or unusable:
         raise typer.Exit(EXIT_SCAN_ERRORS)
+
+
+def _say(line: str) -> None:
+    """One line on stderr as it is: a console would wrap it at the terminal width (80 when piped),
+    and scripts read these lines (``error: ...``, the summary) one line at a time."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _note(result: ScanResult) -> str:

@@ -17,7 +17,9 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 
 from fingerprints.keyed import Keyer
+from tracker.config import default_config_path
 from tracker.db import open_database
+from tracker.home import open_home
 from tracker.keyfile import open_keyer
 from tracker.settings import Settings
 
@@ -35,6 +37,19 @@ KeyFileOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (one object per line) instead of a table.")]
 
+#: The largest row id the databases hold (SQLite INTEGER and PostgreSQL BIGINT are signed 64-bit).
+#: Every id and count taken on the command line is bounded by it, so that ``hits show
+#: 18446744073709551616`` is a usage error (exit 2) rather than an OverflowError in the driver.
+ID_MAX = 2**63 - 1
+
+
+def id_argument(help: str, metavar: str = "ID") -> Any:
+    """A positional record id (hit, case, incident): a whole number from 1 to ``ID_MAX``."""
+    return typer.Argument(metavar=metavar, help=help, min=1, max=ID_MAX)
+
+
+HitIdsArgument = Annotated[list[int], id_argument("Hit ids.", "ID...")]
+
 
 @dataclass
 class CliState:
@@ -45,16 +60,25 @@ class CliState:
     _engine: Engine | None = field(default=None, repr=False)
 
     def engine(self) -> Engine:
-        """The migrated database engine (opened once per invocation)."""
+        """The migrated database engine (opened once per invocation).
+
+        Every command that uses the data folder comes through here first, so this is where
+        the home is opened (``tracker.home.open_home``): created if missing, checked for
+        unsafe permissions (a warning on stderr) and swept of stale temporary files.
+        """
         if self._engine is None:
-            self.settings.ensure_home()
+            open_home(self.settings, default_config_path(self.settings.home))
             self._engine = open_database(self.settings.database_url)
         return self._engine
 
-    def keyer(self, key_file: Path | None = None, *, create: bool = False) -> Keyer:
-        """The keyer for ``key_file`` (a per-command ``--key-file``) or the configured key file."""
-        path = key_file.expanduser().absolute() if key_file is not None else self.settings.key_file
-        return open_keyer(path, create=create)
+    def key_path(self, key_file: Path | None = None) -> Path:
+        """``key_file`` (a per-command ``--key-file``) made absolute, else the configured key file."""
+        return key_file.expanduser().absolute() if key_file is not None else self.settings.key_file
+
+    def keyer(self, key_file: Path | None = None) -> Keyer:
+        """The keyer for ``key_file`` or the configured key file; never creates a key
+        (only ``leak add`` does, through ``tracker.leaks.open_key_for_add``)."""
+        return open_keyer(self.key_path(key_file))
 
     def close(self) -> None:
         if self._engine is not None:

@@ -61,7 +61,13 @@ class Monitor:
 
     def _load_leaks(self) -> tuple[list[Any], Any]:
         from tracker import store as core_store
+        from tracker.errors import ConfigError
         from tracker.keyfile import open_keyer
+        from tracker.leaks import (
+            no_usable_leak_message,
+            split_by_key,
+            wrong_key_message,
+        )
 
         with session_scope(self.engine) as session:
             leaks = core_store.list_leaks(session)
@@ -69,7 +75,16 @@ class Monitor:
             log.warning("no leak is registered: sources are fetched but nothing can match "
                         "(register one with: tracker leak add FILE --name NAME)")
             return [], None
-        return leaks, open_keyer(self.settings.key_file)
+        key_file = self.settings.key_file
+        keyer = open_keyer(key_file)
+        # As `tracker scan`: a leak made with another key is named and left out, the others are
+        # watched for; only when none can be used is it an error (exit 2 before anything runs).
+        usable, unusable = split_by_key(leaks, keyer)
+        if not usable:
+            raise ConfigError(no_usable_leak_message(unusable, keyer, key_file))
+        for leak in unusable:
+            log.warning("%s", wrong_key_message(leak, keyer, key_file))
+        return usable, keyer
 
     @property
     def n_leaks(self) -> int:
