@@ -12,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker import store
-from tracker.cli.state import JsonOption, out, print_json, state_of
+from tracker.cli.state import ID_MAX, JsonOption, id_argument, out, print_json, state_of
 from tracker.db import session_scope
 from tracker.models import Document, Hit, Leak
 from tracker.workflow.audit import history_json
+from tracker.workflow.states import HitState
 
 app = typer.Typer(help="List and inspect hits (leaked records found in documents).", no_args_is_help=True)
 
@@ -52,8 +53,10 @@ def _numbers(fields: dict[str, Any]) -> str:
 def list_(
     ctx: typer.Context,
     leak: Annotated[str | None, typer.Option("--leak", help="Only hits of this leak.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="Only hits in this status (e.g. new).")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many (newest first).")] = None,
+    status: Annotated[HitState | None, typer.Option(
+        "--status", help="Only hits in this triage status.", case_sensitive=False)] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, max=ID_MAX, help="At most this many (newest first).")] = None,
     json_: JsonOption = False,
 ) -> None:
     """List hits, newest first."""
@@ -72,7 +75,7 @@ def list_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, hit_id: Annotated[int, typer.Argument(metavar="ID", help="Hit id.")],
+def show(ctx: typer.Context, hit_id: Annotated[int, id_argument("Hit id.")],
          json_: JsonOption = False) -> None:
     """Show one hit: document, score, per record found its similarity numbers and masked
     evidence, and the hit's audit history (triage decisions: who, when, why)."""

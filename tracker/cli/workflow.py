@@ -22,10 +22,18 @@ from sqlmodel import Session, col, select
 
 from sources.http import HttpClient, build_client
 from tracker.cli import hits as hits_cli
-from tracker.cli.state import JsonOption, err, out, print_json, state_of
+from tracker.cli.state import (
+    HitIdsArgument,
+    JsonOption,
+    err,
+    id_argument,
+    out,
+    print_json,
+    state_of,
+)
 from tracker.config import default_config_path
 from tracker.db import session_scope
-from tracker.errors import NotFoundError, UsageError
+from tracker.errors import NotFoundError, UsageError, path_error
 from tracker.workflow.audit import default_actor, history_json
 from tracker.workflow.cases import (
     approve_notice,
@@ -52,11 +60,32 @@ incidents_app = typer.Typer(help="Incidents: the same leaked content seen at one
                             no_args_is_help=True)
 cases_app = typer.Typer(help="Takedown cases: one per URL of confirmed content.", no_args_is_help=True)
 
-ByOption = Annotated[str | None, typer.Option("--by", help="Who does this (default: your user name).")]
+#: Longest name ``--by`` takes: it is written to the audit log and shown in tables.
+ACTOR_MAX = 200
+
+
+def _actor(value: str | None) -> str | None:
+    """``--by``: who did it, as the audit log records it; an empty or multi-line name is refused.
+
+    Without this check, ``--by ""`` silently fell back to the login name and ``--by " "`` recorded
+    an empty actor: the audit log must say who decided, so a blank name is a usage error (exit 2).
+    """
+    if value is None:
+        return None
+    name = value.strip()
+    if not name:
+        raise typer.BadParameter("must name who does this (got an empty value); leave --by out for your user name")
+    if len(name) > ACTOR_MAX or any(not c.isprintable() for c in name):
+        raise typer.BadParameter(f"must be a name on one line of at most {ACTOR_MAX} printable characters")
+    return name
+
+
+ByOption = Annotated[str | None, typer.Option("--by", help="Who does this (default: your user name).",
+                                              callback=_actor)]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")]
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="Configuration file (default: $TRACKER_HOME/tracker.toml).", dir_okay=False)]
-CaseId = Annotated[int, typer.Argument(metavar="ID", help="Case id (see: tracker cases list).")]
+CaseId = Annotated[int, id_argument("Case id (see: tracker cases list).")]
 
 
 def _when(value: datetime | None) -> str | None:
@@ -114,21 +143,21 @@ def _triage(ctx: typer.Context, ids: list[int], state: HitState, reason: str, by
             out().print(Text(f"hit {row['hit']} {row['status']}"))
 
 
-def confirm(ctx: typer.Context, ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Hit ids.")],
+def confirm(ctx: typer.Context, ids: HitIdsArgument,
             reason: ReasonOption = "", by: ByOption = None, config: ConfigOption = None,
             json_: JsonOption = False) -> None:
     """Confirm hits as the leak: group them into incidents and open a case per URL."""
     _triage(ctx, ids, HitState.CONFIRMED, reason, by, json_, config)
 
 
-def dismiss(ctx: typer.Context, ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Hit ids.")],
+def dismiss(ctx: typer.Context, ids: HitIdsArgument,
             reason: Annotated[str, typer.Option("--reason", help="Why it is a false positive (required).")] = "",
             by: ByOption = None, json_: JsonOption = False) -> None:
     """Dismiss hits as false positives (a reason is required)."""
     _triage(ctx, ids, HitState.DISMISSED, reason, by, json_)
 
 
-def duplicate(ctx: typer.Context, ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Hit ids.")],
+def duplicate(ctx: typer.Context, ids: HitIdsArgument,
               reason: ReasonOption = "", by: ByOption = None, json_: JsonOption = False) -> None:
     """Mark hits as duplicates of hits already triaged."""
     _triage(ctx, ids, HitState.DUPLICATE, reason, by, json_)
@@ -174,7 +203,7 @@ def incidents_list(ctx: typer.Context, json_: JsonOption = False) -> None:
 
 
 @incidents_app.command("show")
-def incidents_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")],
+def incidents_show(ctx: typer.Context, incident_id: Annotated[int, id_argument("Incident id (see: tracker incidents list).")],
                    json_: JsonOption = False) -> None:
     """Show an incident: each location, its hits and its case."""
     with _Context(ctx, None).session() as session:
@@ -229,14 +258,13 @@ def _notice_json(notice: Notice, *, text: bool = False) -> dict[str, Any]:
 @cases_app.command("list")
 def cases_list(
     ctx: typer.Context,
-    state: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")] = None,
+    state: Annotated[CaseState | None, typer.Option("--state", help="Only cases in this state.",
+                                                    case_sensitive=False)] = None,
     host: Annotated[str | None, typer.Option("--host", help="Only cases on this host.")] = None,
     config: ConfigOption = None,
     json_: JsonOption = False,
 ) -> None:
     """List cases, oldest first; overdue ones are flagged."""
-    if state is not None and state not in set(CaseState):
-        raise UsageError(f"unknown case state {state!r}; states: {', '.join(CaseState)}")
     c = _Context(ctx, config)
     with c.session() as session:
         cases = list_cases(session, state=state, host=host)
@@ -319,7 +347,10 @@ def cases_notice(
         data = notice_bytes(session, case, notice, c.workflow, fmt)
         info = _notice_json(notice, text=True)
     if output is not None:
-        output.write_bytes(data)
+        try:
+            output.write_bytes(data)
+        except OSError as exc:  # a folder that does not exist, a name too long, no permission
+            raise path_error(output, exc, "--output") from exc
         err().print(f"notice {info['id']} written to {output}", markup=False, highlight=False)
     if json_:
         print_json({"case": case_id, "notice": info, "output": str(output) if output else None})
@@ -330,10 +361,11 @@ def cases_notice(
 
 @cases_app.command("approve")
 def cases_approve(ctx: typer.Context, case_id: CaseId,
-                  by: Annotated[str, typer.Option("--by", help="Name of the person approving (required).")] = "",
+                  by: Annotated[str | None, typer.Option("--by", help="Name of the person approving (required).",
+                                                         callback=_actor)] = None,
                   json_: JsonOption = False) -> None:
     """Approve the case's drafted notice for sending (a person signs off every notice)."""
-    if not by.strip():
+    if by is None:
         raise UsageError("approval needs the approver's name: --by NAME")
     with _Context(ctx, None, by).session() as session:
         notice = approve_notice(session, get_case(session, case_id), by=by)
@@ -376,7 +408,7 @@ def cases_send(
 def cases_mark(
     ctx: typer.Context,
     case_id: CaseId,
-    state: Annotated[str, typer.Argument(metavar="STATE", help=f"New state: {', '.join(CaseState)}.")],
+    state: Annotated[CaseState, typer.Argument(metavar="STATE", help="New state.", case_sensitive=False)],
     reason: ReasonOption = "",
     by: ByOption = None,
     config: ConfigOption = None,
@@ -398,7 +430,7 @@ def cases_mark(
 @cases_app.command("verify")
 def cases_verify(
     ctx: typer.Context,
-    case_ids: Annotated[list[int] | None, typer.Argument(metavar="[ID]...", help="Cases to check now.")] = None,
+    case_ids: Annotated[list[int] | None, id_argument("Cases to check now.", "[ID]...")] = None,
     config: ConfigOption = None,
     json_: JsonOption = False,
 ) -> None:
