@@ -44,9 +44,10 @@ from tracker.settings import Settings
 if TYPE_CHECKING:
     from tracker.pipeline import Scanner, ScanResult
 
-EPILOG = (f"Exit codes: 0 all documents scanned (hits or not); 2 usage error; {EXIT_SCAN_ERRORS} some documents "
-          f"could not be scanned; {EXIT_HITS} hits found (only with --fail-on-hit; takes precedence over "
-          f"{EXIT_SCAN_ERRORS}).")
+EPILOG = (f"Exit codes: 0 all documents scanned (hits or not); 2 usage error (also: no chosen leak was made with "
+          f"the key in use); {EXIT_SCAN_ERRORS} some documents could not be scanned, or some leaks were not scanned "
+          f"for (made with another key, named on stderr); {EXIT_HITS} hits found (only with --fail-on-hit; takes "
+          f"precedence over {EXIT_SCAN_ERRORS}).")
 _PROGRESS_MIN_DOCUMENTS = 2
 _VERDICT_STYLE = {"hit": "bold red", "clean": "green", "error": "yellow"}
 
