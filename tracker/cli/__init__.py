@@ -2,8 +2,8 @@
 
 Every error a user can cause is a ``TrackerError``; it is printed as one ``error: ...``
 line on stderr and turned into its exit code. Anything else is a bug: exit 1 with the
-exception's type and place only (its message could quote document content), and the full
-traceback with ``-v``.
+exception's type and place only (its message could quote document content), and with ``-v``
+the traceback as ``tracker.redact`` writes it (our frames, no foreign exception message).
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from tracker.cli.state import (
 )
 from tracker.errors import TrackerError
 from tracker.logging import configure_logging, resolve_level
+from tracker.redact import format_exception
 from tracker.settings import Settings
 
 EPILOG = (
@@ -80,7 +81,7 @@ class TrackerGroup(TyperGroup):
             raise Exit(EXIT_FAILURE) from exc
         except Exception as exc:
             if _verbosity(ctx):
-                traceback.print_exc(file=sys.stderr)
+                sys.stderr.write(format_exception(exc))
             _say_error(f"internal error ({exc.__class__.__name__} at {_where(exc)}); run with -v for the traceback")
             raise Exit(EXIT_FAILURE) from exc
         finally:

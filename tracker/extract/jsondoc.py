@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tracker.extract.cells import clean_cell, float_text
+from tracker.extract.messages import reason
 
 _CONTAINERS = (dict, list)  # json.loads makes exactly these types, so type() tests suffice
 
@@ -37,7 +38,7 @@ def parse_json(text: str) -> list[Any]:
             raise NotJson("JSON nested too deeply") from exc
         except ValueError as exc:
             if not isinstance(exc, json.JSONDecodeError) or "Extra data" not in exc.msg:
-                raise NotJson(str(exc)) from exc
+                raise NotJson(reason(exc)) from exc  # its message would quote the text
         try:
             return [json.loads(line) for line in text.splitlines() if line.strip()]
         except (ValueError, RecursionError) as exc:

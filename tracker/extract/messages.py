@@ -2,13 +2,13 @@
 
 Error messages end up in logs and in the database, where no leaked value may ever be written.
 So a message names the document (its file name or URL) and the kind of failure, and quotes
-nothing from inside it; library messages are shortened and their quoted parts elided.
+nothing from inside it. A library's exception message is never used: it quotes the bytes the
+parser choked on, which a hostile document controls (see ``tracker.redact``); its class and
+the position it failed at say what went wrong instead.
 """
 from __future__ import annotations
 
-import re
-
-_QUOTED = re.compile(r"""'[^']*'|"[^"]*"|b'[^']*'""")
+from tracker.redact import summary
 
 
 def where(name: str) -> str:
@@ -17,7 +17,6 @@ def where(name: str) -> str:
 
 
 def reason(exc: BaseException) -> str:
-    """A short cause for a library error: its class and the start of its message, quotes elided."""
-    lines = str(exc).splitlines()
-    message = _QUOTED.sub("'…'", lines[0])[:100] if lines else ""
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    """A short cause for a library error: its class and, when known, the position it failed at
+    (``JSONDecodeError at line 3, column 7 (char 40)``, ``BadZipFile``); never its message."""
+    return summary(exc)

@@ -33,6 +33,7 @@ from tracker.models import utcnow
 from tracker.monitor import state as store
 from tracker.monitor.context import DbSourceContext
 from tracker.monitor.models import SourceRun, SourceState
+from tracker.redact import describe
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def _failure(exc: BaseException) -> tuple[str, str]:
         return exc.failure_class, str(exc) or exc.__class__.__name__
     if isinstance(exc, TrackerError):
         return "storage" if isinstance(exc, StorageError) else "error", str(exc)
-    return "error", f"{exc.__class__.__name__}: {exc}"
+    return "error", describe(exc)  # a foreign exception's message could quote a document
 
 
 def run_source(engine: Engine, cfg: SourceConfig, source: Any, scanner: DocumentScanner, *,
