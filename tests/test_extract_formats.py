@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import TRACKER_ENV, SyntheticLeak, make_synthetic_leak
-from format_writers import CANNOT_WRITE, WRITERS, Rows
 from fingerprints.keyed import Keyer
+from format_writers import CANNOT_WRITE, WRITERS, Rows
 from tracker import leaks, store
 from tracker.db import open_database, session_scope
 from tracker.extract import extract
