@@ -155,7 +155,13 @@ def test_http_defaults_keep_private_addresses_refused(tmp_path: Path) -> None:
     ('[http]\nretries = 99\n', "http.retries = 99: must be 0..20"),
     ('[monitor]\nzero_items = 3\n', "monitor.zero_items: unknown key; allowed: "),
     ('[monitor]\nmax_workers = 0\n', "monitor.max_workers = 0: expected a whole number >= 1"),
-    ('[tracker]\nhome = "x"\n', "tracker: unknown top-level key; allowed: [http], [monitor], [[sources]]"),
+    ('[tracker]\nhome = "x"\n', "tracker: unknown top-level key; allowed: [http], [monitor], [scan], [[sources]]"),
+    ('[scan]\nwall_seconds = "2h"\n', 'scan.wall_seconds = "2h": expected at most 1h'),
+    ('[scan]\ncpu_seconds = 0\n', "scan.cpu_seconds = 0"),
+    ('[scan]\nmemory_bytes = "lots"\n', 'scan.memory_bytes = "lots": expected a positive byte count'),
+    ('[scan]\nmax_depth = 0\n', "scan.max_depth = 0: expected a whole number from 1"),
+    ('[scan]\nmax_ratio = nan\n', "scan.max_ratio"),
+    ('[scan]\ntimeout = 5\n', "scan.timeout: unknown key; allowed: "),
     ('sources = 3\n', "sources = 3: expected [[sources]] tables"),
     ('[workflow]\nsender_nam = "x"\n', "workflow.sender_nam"),
     ('[monitor]\nworkflow_interval = "soon"\n', 'monitor.workflow_interval = "soon"'),
@@ -163,6 +169,15 @@ def test_http_defaults_keep_private_addresses_refused(tmp_path: Path) -> None:
 ])
 def test_errors_name_key_value_and_allowed(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in error_of(tmp_path, text)
+
+
+def test_scan_limits_come_from_the_scan_table(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.toml"
+    path.write_text('[scan]\nwall_seconds = "30s"\ncpu_seconds = 10\nmemory_bytes = "512MiB"\nmax_depth = 2\n')
+    limits = load_config(path).scan
+    assert (limits.wall_seconds, limits.cpu_seconds, limits.memory_bytes, limits.max_depth) == (30, 10, 2**29, 2)
+    path.write_text("")
+    assert load_config(path).scan.memory_bytes == 3 * 2**30  # the defaults
 
 
 def test_unknown_kind_lists_the_kinds(tmp_path: Path) -> None:

@@ -153,3 +153,32 @@ def test_signal_mid_run_stops_cleanly(tracker_home: Path, sqlite_url: str, synth
         assert restart.returncode == 0, restart.stderr
     after = counts(sqlite_url)
     assert (after["source_items"], after["documents"], after["hits"]) == (total, 5, 5)
+
+
+def test_a_poisoned_item_costs_its_own_error_and_the_monitor_moves_past_it(  # type: ignore[no-untyped-def]
+        tracker_home: Path, sqlite_url: str, synthetic_leak, pastes: Path, tmp_path: Path) -> None:
+    """A paste whose analysis needs more CPU than ``[scan] cpu_seconds`` allows is stopped in its
+    worker and recorded as that item's error; the re-post after it is found in the same run, the
+    item is seen (a restart does not fetch it again) and the source's health counts the error.
+    Time to move past the poisoned item is printed (``pytest -s``) for the closing report."""
+    register_leak(app, synthetic_leak.path)
+    with SimSite(pastes) as site:
+        heavy = tmp_path / "heavy.txt"
+        synthetic_leak.repost_csv(heavy, list(range(len(synthetic_leak.people))) * 1500)
+        site.publish("a-heavy", heavy.read_bytes())
+        synthetic_leak.repost_csv(site.directory / "b-repost.txt", [2, 3, 4])
+        write_config(tracker_home, paste_site_config(site.url, interval="1h")
+                     + '\n[scan]\ncpu_seconds = "1s"\nwall_seconds = "30s"\n')
+        t0 = time.monotonic()
+        first = subprocess.run([*TRACKER, "run", "--once", "--json"], capture_output=True, text=True, timeout=120,
+                               cwd=tracker_home)
+        took = time.monotonic() - t0
+        assert first.returncode == 0, first.stderr
+        again = subprocess.run([*TRACKER, "run", "--once", "--json"], capture_output=True, text=True, timeout=120,
+                               cwd=tracker_home)
+        assert again.returncode == 0, again.stderr
+    assert scalar(sqlite_url, "SELECT count(*) FROM scan_errors") == 1  # fetched and tried once, not per run
+    assert "CPU time" in str(scalar(sqlite_url, "SELECT error FROM scan_errors"))
+    assert counts(sqlite_url)["hits"] == 1 and counts(sqlite_url)["source_items"] == 2
+    assert scalar(sqlite_url, "SELECT errors FROM source_runs ORDER BY id LIMIT 1") == 1
+    print(f"\n[figure] tracker run --once past a poisoned item (1 s CPU limit) and a re-post: {took:.1f} s")

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import ConfigError, shown_path
+from tracker.extract.limits import Limits
 
 CONFIG_FILE_NAME = "tracker.toml"
 
 #: Keys every ``[[sources]]`` table understands; all other keys belong to the source's kind.
 COMMON_SOURCE_KEYS = ("name", "kind", "interval", "enabled", "jitter", "zero_item_runs")
 
-_TOP_LEVEL_KEYS = ("http", "monitor", "sources", "workflow")
+_TOP_LEVEL_KEYS = ("http", "monitor", "scan", "sources", "workflow")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", re.IGNORECASE)
 _DURATION_FULL_RE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)\s*)+$", re.IGNORECASE)
@@ -100,6 +101,7 @@ class TrackerConfig:
     monitor: MonitorSettings
     sources: tuple[SourceConfig, ...]
     warnings: tuple[str, ...] = ()   # non-fatal remarks (unset env variables...), never secret values
+    scan: Limits = Limits()          # [scan]: what one document may expand to and cost (tracker.workers)
 
     def source(self, name: str) -> SourceConfig:
         """The source named ``name``; ConfigError listing the configured names otherwise."""
@@ -403,6 +405,43 @@ def parse_monitor(table: object) -> MonitorSettings:
 
 
 # ---------------------------------------------------------------------------------------------
+# [scan]
+
+
+#: Most CPU or wall time one document may be given: beyond an hour a limit protects nothing.
+MAX_DOCUMENT_SECONDS = 3600.0
+
+
+def parse_scan(table: object) -> Limits:
+    """``[scan]`` → the per-document Limits (its keys are Limits' fields, as messages name them)."""
+    if table is None:
+        return Limits()
+    if not isinstance(table, dict):
+        raise ConfigError(f"scan = {_show(table)}: expected a table [scan]")
+    fields = {f.name: f for f in dataclasses.fields(Limits)}
+    _check_keys(table, "scan", list(fields))
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"scan.{key}"
+        if key in ("wall_seconds", "cpu_seconds"):
+            seconds = parse_duration(value, name)
+            if seconds > MAX_DOCUMENT_SECONDS:
+                raise ConfigError(f"{name} = {_show(value)}: expected at most {format_duration(MAX_DOCUMENT_SECONDS)}")
+            values[key] = seconds
+        elif key in ("memory_bytes", "max_total_bytes"):
+            values[key] = parse_size(value, name)
+        elif key == "max_ratio":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 1e6:
+                raise ConfigError(f"{name} = {_show(value)}: expected a number from 1 to 1000000")
+            values[key] = float(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**7:
+                raise ConfigError(f"{name} = {_show(value)}: expected a whole number from 1 to 10000000")
+            values[key] = value
+    return Limits(**values)
+
+
+# ---------------------------------------------------------------------------------------------
 # [[sources]]
 
 
@@ -479,7 +518,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> TrackerCo
         _check_numbers(_numbered_sources(data))
     if unknown:
         raise ConfigError(
-            f"{unknown[0]}: unknown top-level key; allowed: [http], [monitor], [[sources]], [workflow]"
+            f"{unknown[0]}: unknown top-level key; allowed: [http], [monitor], [scan], [[sources]], [workflow]"
         )
     if "workflow" in data:  # the takedown workflow's table, validated here too for `tracker config check`
         from tracker.workflow.settings import parse_workflow
@@ -488,6 +527,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> TrackerCo
     warnings: list[str] = []
     http = parse_http(data.get("http"), warnings)
     monitor = parse_monitor(data.get("monitor"))
+    scan = parse_scan(data.get("scan"))
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise ConfigError(f"sources = {_show(raw_sources)}: expected [[sources]] tables")
@@ -501,7 +541,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> TrackerCo
             )
         seen[src.name] = src.index
     return TrackerConfig(path=path, http=http, monitor=monitor, sources=tuple(sources),
-                         warnings=tuple(warnings))
+                         warnings=tuple(warnings), scan=scan)
 
 
 def _numbered_sources(data: Mapping[str, Any]) -> Mapping[str, Any]:

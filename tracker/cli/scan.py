@@ -35,7 +35,7 @@ from tracker.cli.state import (
     print_json,
     state_of,
 )
-from tracker.config import default_config_path, load_config
+from tracker.config import MonitorSettings, TrackerConfig, default_config_path, load_config
 from tracker.db import session_scope
 from tracker.errors import ConfigError, UsageError, path_error, shown_path
 from tracker.fetch import UrlFetcher, is_url
@@ -131,11 +131,12 @@ def scan(
         _say(f"error: {wrong_key_message(other, keyer, key_path)}")
     # The [http] table of tracker.toml (proxy, timeouts, size limit, user agent) when there is one;
     # loopback and private addresses stay refused unless it or TRACKER_ALLOW_PRIVATE_ADDRESSES=1 allows them.
-    http = _http_settings(state.settings)
+    config = _config(state.settings)
+    http = _http_settings(state.settings, config)
     n_hits, errored = 0, set()
     rows: list[ScanResult] = []
     with UrlFetcher(http) as fetcher, Scanner(engine, chosen, keyer, settings=state.settings,
-                                              fetcher=fetcher) as scanner:
+                                              fetcher=fetcher, limits=config.scan) as scanner:
         for result in _run(scanner, jobs):
             n_hits += result.verdict == "hit"
             if result.verdict == "error":
@@ -180,10 +181,16 @@ def _print_table(rows: list[ScanResult]) -> None:
     out().print(table)
 
 
-def _http_settings(settings: Settings) -> HttpSettings:
-    """The client settings URL scans use: the config file's ``[http]`` table, else the defaults."""
+def _config(settings: Settings) -> TrackerConfig:
+    """The home's config file (its [http] and [scan] tables), else the defaults."""
     path = default_config_path(settings.home)
-    http = load_config(path).http if path.is_file() else HttpSettings()
+    return load_config(path) if path.is_file() else TrackerConfig(path=None, http=HttpSettings(),
+                                                                  monitor=MonitorSettings(), sources=())
+
+
+def _http_settings(settings: Settings, config: TrackerConfig) -> HttpSettings:
+    """The client settings URL scans use: the config file's ``[http]`` table, else the defaults."""
+    http = config.http
     if settings.allow_private_addresses and not http.allow_private_addresses:
         http = dataclasses.replace(http, allow_private_addresses=True)
     return http

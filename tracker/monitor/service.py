@@ -49,7 +49,7 @@ class Monitor:
         self.engine = engine or open_database(settings.database_url)
         try:
             leaks, keyer = self._load_leaks()
-            self.scanner = Scanner(self.engine, leaks, keyer, settings=settings)
+            self.scanner = Scanner(self.engine, leaks, keyer, settings=settings, limits=config.scan)
             self.guard = QueryGuard([(leak.name, leak.matcher) for leak in self.scanner.leaks])
             self.client = build_client(http_settings(config, settings))
         except BaseException:
