@@ -232,3 +232,25 @@ def test_rate_limited_answer_is_inconclusive(server: LocalServer, client: HttpCl
     server.route("/busy", Reply(429, b"slow down", headers={"Retry-After": "1"}))
     seen = observe(client, server.url("/busy"), baseline_sha256="0" * 64, leak_ids={1})
     assert seen.outcome == "inconclusive" and "will retry" in seen.detail
+
+
+def test_removal_checks_answer_with_the_scans_own_analysis(tracker_home: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                          synthetic_leak) -> None:
+    """A re-check is the scan's question: the same analysis in the same supervised workers, so a
+    re-fetched page that aborts its parser is an unknown answer, not the end of the workflow."""
+    from test_workers import corners_xlsx
+
+    from tracker.workflow.jobs import LeakRematcher
+
+    settings = Settings.from_env()
+    engine = open_database(settings.database_url)
+    keyer = open_keyer(settings.key_file, create=True)
+    leak = register_leak(engine, settings, keyer, synthetic_leak.path, "camp-list").leak
+    repost = synthetic_leak.repost_csv(tmp_path / "repost.csv", [0, 1, 2]).read_bytes()
+    with Scanner(engine, [leak], keyer, settings=settings) as scanner:
+        still = LeakRematcher(scanner)
+        assert still(repost, "text/csv", "https://mirror.example/a.csv", {leak.id}) is True
+        assert still(b"taken down\n", "text/plain", "https://mirror.example/a.csv", {leak.id}) is False
+        assert still(corners_xlsx(), None, "https://mirror.example/a.xlsx", {leak.id}) is None
+        assert still(repost, "text/csv", "https://mirror.example/a.csv", {leak.id + 1}) is None  # not loaded
+    engine.dispose()

@@ -119,7 +119,8 @@ class MonitorScheduler:
         from tracker.workflow.jobs import workflow_job
 
         try:
-            report = workflow_job(self.monitor.engine, self.monitor.settings, config_path=self.monitor.config.path)
+            report = workflow_job(self.monitor.engine, self.monitor.settings, config_path=self.monitor.config.path,
+                                  scanner=self.monitor.scanner)
         except Exception:  # a workflow failure must not stop the monitoring
             log.exception("takedown workflow run failed")
             return

@@ -10,23 +10,20 @@ escalate), then re-check every case whose check is due. Register it with the sch
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from fingerprints.keyed import Keyer
-from fingerprints.matcher import Matcher
 from sources.http import HttpClient, HttpSettings, build_client
+from tracker.analysis import Request
 from tracker.config import default_config_path, load_config
 from tracker.db import session_scope
-from tracker.errors import TrackerError
-from tracker.extract import extract
 from tracker.keyfile import open_keyer
-from tracker.leaks import load_index
+from tracker.leaks import split_by_key
 from tracker.models import Leak, utcnow
+from tracker.pipeline import Scanner
 from tracker.settings import Settings
 from tracker.workflow.deadlines import apply_deadlines
 from tracker.workflow.settings import WorkflowSettings, load_workflow_settings
@@ -38,33 +35,26 @@ log = logging.getLogger(__name__)
 class LeakRematcher:
     """Tells whether re-fetched content still holds records of given leaks.
 
-    Uses the same extraction and matcher as the scan pipeline, without storing anything;
-    each leak's index is loaded on first use.
+    The question a scan answers, answered the same way: by the scanner's own analysis
+    (:class:`tracker.analysis.Analyzer`, in its supervised workers, so a hostile page costs
+    one check an unknown answer, never the workflow run), without storing anything.
     """
 
-    def __init__(self, settings: Settings, keyer: Keyer, leaks: Sequence[Leak]) -> None:
-        self._settings = settings
-        self._keyer = keyer
-        self._leaks = {leak.id: leak for leak in leaks}
-        self._matchers: dict[int, Matcher] = {}
-
-    def _matcher(self, leak_id: int) -> Matcher | None:
-        if leak_id not in self._matchers:
-            leak = self._leaks.get(leak_id)
-            if leak is None:
-                return None
-            self._matchers[leak_id] = Matcher(load_index(self._settings, leak, self._keyer), self._keyer)
-        return self._matchers[leak_id]
+    def __init__(self, scanner: Scanner) -> None:
+        self._scanner = scanner
 
     def __call__(self, content: bytes, content_type: str | None, url: str, leak_ids: set[int]) -> bool | None:
-        try:
-            texts = [part.text for part in extract(content, name=url, content_type=content_type).parts]
-        except TrackerError:
+        """True if a leak of ``leak_ids`` still matches, False if none does, None when unknown
+        (the content could not be read, or no such leak is loaded)."""
+        loaded = [leak.id in leak_ids for leak in self._scanner.leaks]
+        if not any(loaded):
             return None
-        matchers = [m for m in (self._matcher(i) for i in sorted(leak_ids)) if m is not None]
-        if not matchers:
+        analysis = self._scanner.analyze(Request(url, content, content_type, url))
+        if analysis.error is not None:
             return None
-        return any(m.match_parts(texts).verdict == "hit" for m in matchers)
+        if analysis.gated:
+            return False
+        return any(match.verdict == "hit" for wanted, match in zip(loaded, analysis.matches, strict=True) if wanted)
 
 
 def http_settings(config_path: Path) -> HttpSettings:
@@ -81,23 +71,37 @@ def run_workflow(
     case_ids: list[int] | None = None,
     actor: str = "tracker",
     now: datetime | None = None,
+    scanner: Scanner | None = None,
 ) -> VerifyReport:
-    """Deadlines, then removal checks, with the real matcher over the registered leaks."""
+    """Deadlines, then removal checks, with the scan's own analysis over the registered leaks
+    (``scanner``'s, when the monitor lends its own: one pool of workers, not two)."""
     now = now or utcnow()
-    leaks = list(session.exec(select(Leak)))
-    matcher = LeakRematcher(settings, open_keyer(settings.key_file), leaks) if leaks else None
-    if case_ids is None:
-        apply_deadlines(session, workflow, actor=actor, now=now, client=client, user_dir=settings.home / "templates")
-        session.commit()
-    return verify_due_cases(session, client=client, settings=workflow, matcher=matcher,
-                            case_ids=case_ids, actor=actor, now=now)
+    own: Scanner | None = None
+    if scanner is None:
+        leaks = list(session.exec(select(Leak)))
+        if leaks:
+            keyer = open_keyer(settings.key_file)
+            usable, _ = split_by_key(leaks, keyer)  # a leak of another key cannot be re-checked: unknown
+            own = scanner = Scanner(session.get_bind(), usable, keyer, settings=settings)  # type: ignore[arg-type]
+    try:
+        matcher = LeakRematcher(scanner) if scanner is not None else None
+        if case_ids is None:
+            apply_deadlines(session, workflow, actor=actor, now=now, client=client,
+                            user_dir=settings.home / "templates")
+            session.commit()
+        return verify_due_cases(session, client=client, settings=workflow, matcher=matcher,
+                                case_ids=case_ids, actor=actor, now=now)
+    finally:
+        if own is not None:
+            own.close()
 
 
-def workflow_job(engine: Engine, settings: Settings, *, config_path: Path | None = None) -> dict[str, object]:
+def workflow_job(engine: Engine, settings: Settings, *, config_path: Path | None = None,
+                 scanner: Scanner | None = None) -> dict[str, object]:
     """Entry point for the scheduler: one workflow run with its own client and session."""
     path = config_path or default_config_path(settings.home)
     workflow = load_workflow_settings(path)
     with build_client(http_settings(path)) as client, session_scope(engine) as session:
-        summary = run_workflow(session, settings, workflow, client=client).to_json()
+        summary = run_workflow(session, settings, workflow, client=client, scanner=scanner).to_json()
     log.info("workflow run: %s", summary)
     return summary
