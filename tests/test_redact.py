@@ -146,3 +146,37 @@ def test_configured_handlers_redact_and_filter(tmp_path: Path, capsys: pytest.Ca
     assert "scan failed" in log_file.read_text()
     for written in (log_file.read_text(), capsys.readouterr().err):
         assert SECRET not in written and "ZVAIKOUR" not in written
+
+
+def test_response_headers_a_server_chose_never_reach_the_log(records: tuple[logging.Logger, io.StringIO]) -> None:
+    """httpcore's DEBUG trace repeats response headers; a hostile server can put anything there
+    (here a leaked-looking value in Content-Disposition and Location). Those records are dropped."""
+    import http.server
+    import threading
+
+    from sources.http import build_client
+    from sources_testserver import test_settings
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            body = b"nothing here\n"
+            self.send_response(200)
+            self.send_header("Content-Disposition", f'attachment; filename="{SECRET}.csv"')
+            self.send_header("X-Next", f"/people/{SECRET}")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        logging.getLogger("httpcore").setLevel(logging.DEBUG)
+        with build_client(test_settings()) as client:
+            assert client.fetch(f"http://127.0.0.1:{server.server_address[1]}/x").content == b"nothing here\n"
+    finally:
+        server.shutdown()
+    written = records[1].getvalue()
+    assert SECRET not in written

@@ -29,11 +29,13 @@ _MARK = "_tracker_handler"
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: Third-party loggers whose records are written: they log requests to URLs we chose, schema
 #: migrations, job scheduling and pool trouble, never a document's content (their exceptions
-#: are redacted like any other).
-_FOREIGN_ALLOWED = ("httpx", "httpcore", "alembic", "apscheduler", "sqlalchemy", "asyncio")
+#: are redacted like any other). Not httpcore: its DEBUG trace repeats response headers
+#: (Location, Content-Disposition, Set-Cookie), which a hostile server fills as it likes.
+_FOREIGN_ALLOWED = ("httpx", "alembic", "apscheduler", "sqlalchemy", "asyncio")
 #: Libraries that log much at DEBUG while reading a document: their records would be dropped
 #: anyway, so they are not made at all (formatting them costs time on every page).
-_CHATTY = ("pypdf", "pypdfium2", "fontTools", "charset_normalizer", "PIL", "openpyxl", "bs4", "markdown_it")
+_CHATTY = ("pypdf", "pypdfium2", "fontTools", "charset_normalizer", "PIL", "openpyxl", "bs4", "markdown_it",
+           "httpcore", "hpack")
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -125,7 +127,7 @@ def configure_logging(level: int, log_file: Path | None = None) -> None:
         root.addHandler(handler)
     root.setLevel(level)
     # Third-party chatter (every HTTP request line) only when debugging.
-    for noisy in ("httpx", "httpcore", "alembic"):
+    for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
     for chatty in _CHATTY:
         logging.getLogger(chatty).setLevel(logging.WARNING)
