@@ -230,3 +230,19 @@ def test_option_lists() -> None:
 def test_tokenizer_baseline_counts_words() -> None:
     # hello, wörld, 2, x, ok: the underscore splits, the undecodable byte is no word
     assert benchmark.tokenize_baseline([b"Hello, W\xc3\xb6rld_2 x", b"\xff ok"]) == 5
+
+
+def test_the_bomb_suite_reports_each_bomb_as_an_error_with_its_cost(tmp_path: Path) -> None:
+    """A few bombs of the suite through real ``tracker scan`` processes: none is clean, none
+    stops the command, and each comes with its time and the peak memory of the scan."""
+    from tracker import benchmark
+
+    results = benchmark.run_bombs(tmp_path, only=["corners.xlsx", "nested.zip", "deep.json", "lol.xml"])
+    assert [r["document"] for r in results] == ["corners.xlsx", "nested.zip", "deep.json", "lol.xml"]
+    by_name = {r["document"]: r for r in results}
+    for name in ("corners.xlsx", "nested.zip"):  # cannot be read within the limits: an error
+        assert by_name[name]["verdict"] == "error" and by_name[name]["error"], by_name[name]
+        assert by_name[name]["exit_code"] == 3, by_name[name]  # not scanned; the command itself worked
+    for name in ("deep.json", "lol.xml"):  # nothing leaked in them: read whole (or the raw text cleared), or refused
+        assert by_name[name]["verdict"] in ("clean", "error") and by_name[name]["exit_code"] in (0, 3)
+    assert all(r["peak_rss_mb"] > 0 and r["seconds"] > 0 for r in results)

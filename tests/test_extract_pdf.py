@@ -8,42 +8,17 @@ import threading
 import time
 
 import pytest
+from extract_support import people
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 
 import tracker.extract.pdf as pdf_module
-from extract_support import people
 from tracker.errors import ExtractionError, UnsupportedFormat
 from tracker.extract.pdf import pdf_text
+from tracker.synth.bombs import grid_stream, raw_pdf
 from tracker.synth.render import to_pdf
 
 PEOPLE = people(12, seed=31)
-
-
-def raw_pdf(contents: list[bytes], page_contents: list[int] | None = None) -> bytes:
-    """A PDF written by hand: one Helvetica font, the content streams ``contents``, and one
-    page per entry of ``page_contents`` (an index into ``contents``; default: one page each),
-    so that pages can share a stream."""
-    page_contents = list(range(len(contents))) if page_contents is None else page_contents
-    first_stream = 4
-    first_page = first_stream + len(contents)
-    kids = " ".join(f"{first_page + i} 0 R" for i in range(len(page_contents)))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               f"<< /Type /Pages /Kids [{kids}] /Count {len(page_contents)} >>".encode(),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    objects += [b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream" for c in contents]
-    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 812] /Resources << /Font << /F1 3 0 R >> >> "
-                b"/Contents %d 0 R >>" % (first_stream + index) for index in page_contents]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def pdfium_line_count(data: bytes) -> int:
@@ -61,14 +36,6 @@ def pdfium_line_count(data: bytes) -> int:
         finally:
             document.close()
     return count
-
-
-def grid_stream(operators: int, per_line: int = 50) -> bytes:
-    """A page of ``operators`` small cells, each shown by its own operator, in a grid."""
-    lines = operators // per_line
-    ops = ["BT /F1 2 Tf"] + [f"1 0 0 1 {10 + (i % per_line) * 11.8:.1f} {800 - (i // per_line) * 780 / lines:.2f} Tm "
-                             f"(Ab{i:04d} Cd) Tj" for i in range(operators)] + ["ET"]
-    return "\n".join(ops).encode()
 
 
 def test_a_wrapped_table_gives_one_line_per_row_with_tab_separated_cells() -> None:

@@ -13,8 +13,6 @@ import sys
 import textwrap
 import threading
 import time
-import zipfile
-from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ import pytest
 import tracker.workers
 from tracker.analysis import Analysis, Request
 from tracker.extract import Limits
+from tracker.synth.bombs import xlsx_corners
 from tracker.workers import WorkerPool
 
 
@@ -170,34 +169,7 @@ def _alive(pid: int) -> bool:
 # --- the real scanner on a real poisoned spreadsheet ------------------------------------------
 
 def corners_xlsx() -> bytes:
-    """A well-formed 1.5 KB workbook with two cells at opposite corners of the grid: calamine
-    densifies the range to 17 billion cells (512 GiB) and aborts the process (calamine #693)."""
-    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
-    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    members = {
-        "[Content_Types].xml": f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                               f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-                               f'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-                               f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
-                               f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
-                               f'</Types>',
-        "_rels/.rels": f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" '
-                       f'Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": f'<workbook xmlns="{ns}" xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" '
-                           f'r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
-                                      f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{ns}"><dimension ref="A1:XFD1048576"/><sheetData>'
-                                    f'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">'
-                                    f'<c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>',
-    }
-    buf = BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in members.items():
-            z.writestr(name, text)
-    return buf.getvalue()
+    return xlsx_corners()
 
 
 def test_a_spreadsheet_that_aborts_its_parser_is_an_error_and_the_scan_goes_on(cli, synthetic_leak,  # type: ignore[no-untyped-def]
@@ -221,10 +193,10 @@ def test_an_extractor_that_aborts_the_process_costs_the_scanner_one_document(
         engine, settings_, synthetic_leak, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The scanner's own worker: the extraction of one document aborts the process (as calamine
     does past its allocation); that document is an error, stored as such, and the next is a hit."""
-    import tracker.analysis
-    from fingerprints.keyed import Keyer
     from sqlmodel import select
 
+    import tracker.analysis
+    from fingerprints.keyed import Keyer
     from tracker import leaks
     from tracker.db import session_scope
     from tracker.models import ScanError

@@ -507,7 +507,7 @@ def _measure_child(argv: Sequence[str]) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", "tracker.benchmark", "measure", *argv], capture_output=True,
                           text=True, check=False, timeout=3600)
     if done.returncode != 0:
-        raise UsageError(f"registration benchmark failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
+        raise UsageError(f"benchmark child {argv[0]} failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -524,6 +524,57 @@ def run_registration(work: Path, rows: int, progress: Progress = _quiet) -> dict
     return result
 
 
+# --- bombs -----------------------------------------------------------------------------------------------------
+
+
+def _scan_file_child(home: Path, file: Path) -> dict[str, Any]:
+    """In the child: ``tracker scan FILE --json`` as a user runs it; wall and CPU seconds, verdict, reason."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["TRACKER_HOME"] = str(home)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "tracker", "scan", str(file), "--json"], capture_output=True,
+                          text=True, env=env, check=False, timeout=3600)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    row = rows[0] if rows else {}
+    return {"seconds": round(wall, 2),
+            "cpu_seconds": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2),
+            "exit_code": done.returncode, "verdict": row.get("verdict"), "error": row.get("error")}
+
+
+def run_bombs(work: Path, progress: Progress = _quiet, only: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Scan each document of the bomb suite (``tracker.synth.bombs``) in a new ``tracker scan``
+    process, against a 6,252-row synthetic leak, under the default ``[scan]`` limits: the
+    verdict (``error`` with its reason, never clean for what could not be read), the time and
+    the peak memory of the scan and its workers."""
+    import csv
+
+    from tracker.synth import write_leak_csv
+    from tracker.synth.bombs import BOMBS
+
+    work.mkdir(parents=True, exist_ok=True)
+    leak_csv = write_leak_csv(work / "leak.csv", 6252, seed=6252)
+    with leak_csv.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:2000]
+    words = [cell for row in rows for cell in (row[0], row[1], row[2], row[5])]
+    home = work / "home"
+    progress("bombs: registering the leak")
+    _fresh_tracker(home, leak_csv).engine.dispose()
+    results = []
+    for name, build in BOMBS.items():
+        if only is not None and name not in only:
+            continue
+        progress(f"bombs: {name}")
+        path = work / name
+        path.write_bytes(build(words))
+        result = _measure_child(["scanfile", str(home), str(path)])
+        results.append({"document": name, "bytes": path.stat().st_size, **result})
+    return results
+
+
+# --- the whole run -------------------------------------------------------------------------------------------
 # --- the whole run -------------------------------------------------------------------------------------------
 
 
@@ -542,6 +593,7 @@ class BenchOptions:
     scale_rosters: int = 10
     scale_roster_rows: int = 20_000
     scale_positives: int = 5
+    bombs: bool = False
     work_dir: Path | None = None
 
 
@@ -577,6 +629,8 @@ def run(options: BenchOptions, progress: Progress = _quiet) -> dict[str, Any]:
         if options.scale_rows:
             report["scale"] = [run_scale(work / "scale", rows, options.scale_rosters, options.scale_roster_rows,
                                          options.scale_positives, progress) for rows in sorted(options.scale_rows)]
+        if options.bombs:
+            report["bombs"] = run_bombs(work / "bombs", progress)
         if options.throughput_mb > 0:
             report["throughput"] = run_throughput(work / "throughput", options.throughput_mb, progress,
                                                   gate_check=options.gate_check)
@@ -602,6 +656,9 @@ def _main(argv: Sequence[str]) -> int:
         return 0
     if argv[:1] == ["register"] and len(argv) == 3:
         print(json.dumps(_register_child(Path(argv[1]), Path(argv[2]))))
+        return 0
+    if argv[:1] == ["scanfile"] and len(argv) == 3:
+        print(json.dumps(_scan_file_child(Path(argv[1]), Path(argv[2]))))
         return 0
     sys.stderr.write("usage: python -m tracker.benchmark measure register HOME LEAK.csv\n"
                      "(internal to tracker bench, which runs registration in a child process)\n")

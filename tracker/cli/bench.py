@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tracker.errors import UsageError
 
@@ -53,7 +54,13 @@ def _kind_cell(corpus: dict[str, Any], kind: str) -> str:
 
 
 def print_report(report: dict[str, Any], console: Console) -> None:
-    """The benchmark report as tables: quality per corpus, per-kind accuracy, throughput, registration."""
+    """The benchmark report as tables: quality per corpus, per-kind accuracy, throughput, registration, bombs."""
+    if report.get("bombs"):
+        table = Table("document", "bytes", "verdict", "seconds", "CPU s", "peak MB", "why", title="Bomb suite")
+        for b in report["bombs"]:
+            table.add_row(b["document"], f"{b['bytes']:,}", str(b["verdict"]), _fmt(b["seconds"]),
+                          _fmt(b["cpu_seconds"]), _fmt(b["peak_rss_mb"]), Text(str(b["error"] or "")))
+        console.print(table)
     corpora = report.get("corpora") or []
     if corpora:
         quality = Table("measure", *(c["name"] for c in corpora), title="Detection quality")
@@ -155,6 +162,9 @@ def bench(
     scale_positives: Annotated[int, typer.Option(
         "--scale-positives", metavar="N", min=0,
         help="Scale rosters that hide 1-5 leaked rows each, per scale leak.")] = 5,
+    bombs: Annotated[bool, typer.Option(
+        "--bombs", help="Also scan the bomb suite (documents built to abort, stall or exhaust a scanner) "
+                        "and report each one's verdict, time and peak memory.")] = False,
     work_dir: Annotated[Path | None, typer.Option(
         "--work-dir", metavar="DIR", file_okay=False,
         help="Keep generated corpora, predictions and homes here instead of a temporary folder.")] = None,
@@ -175,7 +185,7 @@ def bench(
         forms_seeds=_ints(forms_seeds, "--forms-seeds"), throughput_mb=throughput_mb, gate_check=gate_check,
         register_rows=_ints(register_rows, "--register-rows"), scale_rows=_ints(scale_rows, "--scale-rows"),
         scale_rosters=scale_rosters, scale_roster_rows=scale_roster_rows, scale_positives=scale_positives,
-        work_dir=work_dir.expanduser().absolute() if work_dir else None)
+        bombs=bombs, work_dir=work_dir.expanduser().absolute() if work_dir else None)
     errors = Console(file=sys.stderr, stderr=True)
     if errors.is_terminal:
         with errors.status("benchmark", spinner="dots") as status:
