@@ -203,3 +203,22 @@ def test_a_path_longer_than_the_system_allows_is_a_usage_error(cli, tmp_path: Pa
         assert result.exit_code == 2, (args, result.stderr)
         assert result.stderr.startswith("error: ") and "internal error" not in result.stderr
         assert "(5" in result.stderr and len(result.stderr) < 400  # shortened, with its length
+
+
+def test_a_workbook_that_would_abort_calamine_is_refused_by_leak_add(tracker_home: Path, tmp_path: Path) -> None:
+    """Two cells at opposite corners of the grid make calamine allocate 512 GiB and abort the
+    process (exit 134, which no except catches): ``leak add`` refuses the file first, exit 2."""
+    import subprocess
+    import sys
+
+    from tracker.synth.bombs import xlsx_corners
+
+    bomb = tmp_path / "corners.xlsx"
+    bomb.write_bytes(xlsx_corners())
+    done = subprocess.run([str(Path(sys.executable).with_name("tracker")), "leak", "add", str(bomb), "--name", "x"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "too sparse or too large to read" in done.stderr
+    listed = subprocess.run([str(Path(sys.executable).with_name("tracker")), "leak", "list", "--json"],
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and '"x"' not in listed.stdout

@@ -44,7 +44,7 @@ from fingerprints.roles import Column, Role
 from tracker.errors import UsageError
 from tracker.extract.cells import float_text
 from tracker.extract.jsondoc import gc_paused
-from tracker.extract.sheets import cell_text  # one rule for workbook cells everywhere
+from tracker.extract.sheets import cell_text, workbook_problem  # one rule for workbook cells everywhere
 
 __all__ = ["SheetInfo", "LeakTable", "read_leak_table"]
 
@@ -293,6 +293,8 @@ def _text_sheet(text: io.TextIOWrapper, delimiter: str, path: Path) -> _Sheet:
 def _read_workbook(
     path: Path, data: bytes, fmt: str, wanted: str | None, decisions: list[str]
 ) -> list[_Sheet]:
+    if (problem := workbook_problem(data, fmt)) is not None:
+        raise UsageError(f"{path.name} is not a readable {fmt.upper()} workbook: {problem}")
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         metas = [m for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]

@@ -38,12 +38,8 @@ _ODS_TABLE_END = re.compile(rb"</table:table\s*>")
 
 def sheet_texts(data: bytes, kind: str, name: str = "") -> list[tuple[str, str]]:
     """``[(sheet name, text)]`` for every sheet of a workbook, in workbook order."""
-    if kind == "ods" and _ends_inside_a_table(data):
-        raise ExtractionError(f"cannot read ods workbook{where(name)}: its content ends inside a table (truncated?)")
-    if kind in ("xlsx", "xlsb") and (oversized := oversized_sheet(data, kind)) is not None:
-        raise ExtractionError(f"cannot read {kind} workbook{where(name)}: {oversized}, too sparse or too large to read")
-    if kind == "xls" and (oversized := oversized_compound_file(data)) is not None:
-        raise ExtractionError(f"cannot read xls workbook{where(name)}: {oversized}, a damaged file")
+    if (problem := workbook_problem(data, kind)) is not None:
+        raise ExtractionError(f"cannot read {kind} workbook{where(name)}: {problem}")
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [(sheet, workbook.get_sheet_by_name(sheet).to_python()) for sheet in workbook.sheet_names]
@@ -67,6 +63,19 @@ def _ends_inside_a_table(data: bytes) -> bool:
         return False
     return any(len(_ODS_TABLE_START.findall(xml)) - len(_ODS_EMPTY_TABLE.findall(xml))
                > len(_ODS_TABLE_END.findall(xml)) for xml in contents)
+
+
+def workbook_problem(data: bytes, kind: str) -> str | None:
+    """Why calamine must not be given this workbook, or None: it loops forever on an ods that
+    ends inside a table and aborts the whole process on a sheet whose cells span more than it
+    can allocate. Every reader of workbooks (scans, ``leak add``) asks this first."""
+    if kind == "ods" and _ends_inside_a_table(data):
+        return "its content ends inside a table (truncated?)"
+    if kind in ("xlsx", "xlsb") and (oversized := oversized_sheet(data, kind)) is not None:
+        return f"{oversized}, too sparse or too large to read"
+    if kind == "xls" and (oversized := oversized_compound_file(data)) is not None:
+        return f"{oversized}, a damaged file"
+    return None
 
 
 def rows_to_text(rows: Sequence[Sequence[object]]) -> str:
