@@ -8,6 +8,7 @@ Time to detection is printed (``pytest -s``) for the closing report.
 """
 from __future__ import annotations
 
+import json
 import signal
 import statistics
 import subprocess
@@ -181,4 +182,8 @@ def test_a_poisoned_item_costs_its_own_error_and_the_monitor_moves_past_it(  # t
     assert "CPU time" in str(scalar(sqlite_url, "SELECT error FROM scan_errors"))
     assert counts(sqlite_url)["hits"] == 1 and counts(sqlite_url)["source_items"] == 2
     assert scalar(sqlite_url, "SELECT errors FROM source_runs ORDER BY id LIMIT 1") == 1
+    status = subprocess.run([*TRACKER, "sources", "status", "--json"], capture_output=True, text=True, timeout=60,
+                            cwd=tracker_home)
+    [health] = [json.loads(line) for line in status.stdout.splitlines() if line.startswith("{")]
+    assert health["items_unreadable"] == 1 and health["items_fetched"] == 2
     print(f"\n[figure] tracker run --once past a poisoned item (1 s CPU limit) and a re-post: {took:.1f} s")

@@ -148,12 +148,13 @@ def run(
 def _health_table(rows: list[Health]) -> Table:
     """Compact enough for 80 columns; the reasons of flagged sources go below it (``_reasons``)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("name", "kind", "status", "last run", "last ok", "items", "bytes", "hits", "fails"):
-        numeric = column in ("items", "bytes", "hits", "fails")
+    for column in ("name", "kind", "status", "last run", "last ok", "items", "unread", "bytes", "hits", "fails"):
+        numeric = column in ("items", "unread", "bytes", "hits", "fails")
         table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     for h in rows:
         table.add_row(h.name, h.kind, Text(h.status, style=_STATUS_STYLE.get(h.status, "")), _ago(h.last_run_at),
-                      _ago(h.last_success_at), str(h.items_fetched), _size(h.bytes_fetched), str(h.hits),
+                      _ago(h.last_success_at), str(h.items_fetched), str(h.items_unreadable),
+                      _size(h.bytes_fetched), str(h.hits),
                       str(h.consecutive_failures))
     return table
 

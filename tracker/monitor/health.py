@@ -41,6 +41,7 @@ class Health:
     last_error: str | None
     runs: int
     items_fetched: int
+    items_unreadable: int        # documents delivered that could not be read (each its own error)
     bytes_fetched: int
     hits: int
     zero_item_runs: int
@@ -73,7 +74,7 @@ def assess(cfg: SourceConfig | None, state: SourceState | None, monitor: Monitor
         interval=cfg.interval if cfg else None, last_run_at=s.last_run_at,
         last_success_at=s.last_success_at, consecutive_failures=s.consecutive_failures or 0,
         failure_class=s.failure_class, last_error=s.last_error, runs=s.runs or 0,
-        items_fetched=s.items_fetched or 0, bytes_fetched=s.bytes_fetched or 0, hits=s.hits or 0,
+        items_fetched=s.items_fetched or 0, items_unreadable=s.items_unreadable or 0, bytes_fetched=s.bytes_fetched or 0, hits=s.hits or 0,
         zero_item_runs=s.zero_item_runs or 0, last_items=s.last_items or 0, last_duration=s.last_duration,
     )
 

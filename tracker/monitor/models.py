@@ -56,6 +56,7 @@ class SourceState(SQLModel, table=True):
     last_error: str | None = None
     runs: int = 0
     items_fetched: int = 0                       # totals over all runs
+    items_unreadable: int = 0                    # of them, documents that could not be read (errors)
     bytes_fetched: int = Field(default=0, sa_type=sa.BigInteger)
     hits: int = 0
     zero_item_runs: int = 0                      # successful runs in a row that saw no item at all

@@ -203,6 +203,7 @@ def _finish(engine: Engine, cfg: SourceConfig, report: RunReport, ctx: DbSourceC
             run.failure_class, run.error = report.failure_class, report.error
         state.runs = (state.runs or 0) + 1
         state.items_fetched = (state.items_fetched or 0) + report.items
+        state.items_unreadable = (state.items_unreadable or 0) + report.errors
         state.bytes_fetched = (state.bytes_fetched or 0) + report.bytes
         state.hits = (state.hits or 0) + report.new_hits
         state.last_items = report.items

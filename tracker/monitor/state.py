@@ -64,7 +64,7 @@ def ensure_state(session: Session, name: str, kind: str) -> SourceState:
     """The state row of ``name``, created empty if missing (safe against a concurrent insert)."""
     stmt = _insert(session, SourceState).values(
         name=name, kind=kind, cursor={}, validators={}, consecutive_failures=0, runs=0,
-        items_fetched=0, bytes_fetched=0, hits=0, zero_item_runs=0, last_items=0,
+        items_fetched=0, items_unreadable=0, bytes_fetched=0, hits=0, zero_item_runs=0, last_items=0,
     ).on_conflict_do_nothing(index_elements=["name"])
     session.execute(stmt)
     state = session.get(SourceState, name, populate_existing=True)
