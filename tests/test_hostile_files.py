@@ -89,6 +89,12 @@ def test_scan_of_a_hostile_folder_reports_each_entry_and_goes_on(tracker_home: P
     assert "n-zero.csv" not in rows and "o-out.csv" not in rows  # links out are not followed
     assert "symbolic link out of the scanned folder" in result.stderr
     assert result.returncode == 3, result.stderr  # some documents not scanned
+    # asked to, links out are followed, still only to regular files
+    followed = subprocess.run([*TRACKER, "scan", str(folder), "--json", "--follow-links"], capture_output=True,
+                              text=True, timeout=120, cwd=tracker_home)
+    rows = {Path(r["source"]).name: r for r in map(json.loads, followed.stdout.splitlines())}
+    assert rows["o-out.csv"]["verdict"] == "hit" and rows["o-out.csv"]["records"] == [7, 8, 9]
+    assert rows["n-zero.csv"]["verdict"] == "error" and "character device" in rows["n-zero.csv"]["error"]
     # an explicit argument is followed, but only to a regular file
     explicit = subprocess.run([*TRACKER, "scan", str(folder / "n-zero.csv"), "--json"], capture_output=True,
                               text=True, timeout=60, cwd=tracker_home)

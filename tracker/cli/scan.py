@@ -52,7 +52,7 @@ _PROGRESS_MIN_DOCUMENTS = 2
 _VERDICT_STYLE = {"hit": "bold red", "clean": "green", "error": "yellow"}
 
 
-def _jobs(targets: list[str]) -> list[str | Path]:
+def _jobs(targets: list[str], follow_links: bool = False) -> list[str | Path]:
     """Expand targets into documents: URLs as given, folders into their files (sorted)."""
     from tracker.pipeline import iter_files
 
@@ -65,7 +65,7 @@ def _jobs(targets: list[str]) -> list[str | Path]:
         raise UsageError(f"no such file, folder or http(s) URL: {', '.join(missing)}")
     jobs: list[str | Path] = []
     for target in targets:
-        jobs.extend([target] if is_url(target) else iter_files(Path(target)))
+        jobs.extend([target] if is_url(target) else iter_files(Path(target), follow_links))
     return jobs
 
 
@@ -104,6 +104,9 @@ def scan(
     fail_on_hit: Annotated[bool, typer.Option("--fail-on-hit", help=f"Exit {EXIT_HITS} when anything is found.")]
     = False,
     key_file: KeyFileOption = None,
+    follow_links: Annotated[bool, typer.Option(
+        "--follow-links", help="Also scan files that symbolic links inside a folder lead to outside it "
+                               "(by default they are skipped with a warning).")] = False,
 ) -> None:
     """Scan documents for registered leaks; store what is found as hits.
 
@@ -116,7 +119,7 @@ def scan(
     from tracker.pipeline import Scanner
 
     state = state_of(ctx)
-    jobs = _jobs(targets)
+    jobs = _jobs(targets, follow_links)
     engine = state.engine()
     with session_scope(engine) as session:
         chosen = [store.require_leak(session, name) for name in leak] if leak else store.list_leaks(session)
