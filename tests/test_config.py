@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker.cli import app
+from tracker.extract import Limits
 from tracker.config import (
     ConfigError,
     TrackerConfig,
@@ -177,7 +178,7 @@ def test_scan_limits_come_from_the_scan_table(tmp_path: Path) -> None:
     limits = load_config(path).scan
     assert (limits.wall_seconds, limits.cpu_seconds, limits.memory_bytes, limits.max_depth) == (30, 10, 2**29, 2)
     path.write_text("")
-    assert load_config(path).scan.memory_bytes == 3 * 2**30  # the defaults
+    assert load_config(path).scan.memory_bytes == Limits().memory_bytes == 6 * 2**30  # the defaults
 
 
 def test_unknown_kind_lists_the_kinds(tmp_path: Path) -> None:
