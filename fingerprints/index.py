@@ -20,10 +20,9 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from . import keyed
 from .errors import ColumnError, IndexFormatError
@@ -50,6 +49,11 @@ def _h32(x: int) -> int:
     return x & 0xFFFFFFFF
 
 
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash
+
+# datasketch (and scipy, which it imports) is loaded when a signature is first made or
+# compared: a scan of documents that match nothing never needs it (0.45 s of imports).
 _MINHASH_TEMPLATE: list[MinHash] = []
 
 
@@ -59,6 +63,8 @@ def minhash_of(values: Sequence[int]) -> MinHash:
     Copies one template: drawing the permutations anew for every line would cost more than the hashing.
     """
     if not _MINHASH_TEMPLATE:
+        from datasketch import MinHash
+
         _MINHASH_TEMPLATE.append(MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_h32))
     m = _MINHASH_TEMPLATE[0].copy()
     m.update_batch(values)
@@ -162,6 +168,8 @@ class LeakIndex:
 
     def record_minhash(self, pos: int) -> LeanMinHash:
         """The record's MinHash as a datasketch object (for Jaccard estimates)."""
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=MINHASH_SEED, hashvalues=self.minhash[pos], scheme="affine32")
 
     # -- serialization ---------------------------------------------------------------
@@ -286,6 +294,8 @@ def build_index(
             salted = mix_np(np.frombuffer(bg_salt, dtype=np.uint64), np.frombuffer(bg_raw, dtype=np.uint64))
             bigram_chunks.append((salted & np.uint64(0xFFFFFFFF)).astype(np.uint32))
             del bg_raw[:], bg_salt[:]
+        from datasketch import MinHash
+
         gen = MinHash.generator(mh_tokens, num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=_h32)
         for i, m in enumerate(gen, mh_start):
             minhash[i] = m.hashvalues

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from datasketch import LeanMinHash, MinHash
 from sqlmodel import Session, col, select
 
 from fingerprints.keyed import TOKEN, Keyer, mix
@@ -52,6 +51,8 @@ def document_sketch(keyer: Keyer, text: str) -> bytes:
         for nxt in hashes[i + 1 : i + SHINGLE]:
             h = mix(h, nxt)
         shingles.add(h.to_bytes(8, "little"))
+    from datasketch import LeanMinHash, MinHash  # noqa: I001 - scipy through it: only when a sketch is made
+
     sketch = MinHash(num_perm=SKETCH_PERM, seed=SKETCH_SEED, scheme="affine32")
     sketch.update_batch(shingles)
     lean = LeanMinHash(sketch)
@@ -62,6 +63,8 @@ def document_sketch(keyer: Keyer, text: str) -> bytes:
 
 def sketch_similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two serialized sketches."""
+    from datasketch import LeanMinHash
+
     return float(LeanMinHash.deserialize(a).jaccard(LeanMinHash.deserialize(b)))
 
 
@@ -118,6 +121,8 @@ def find_incident(session: Session, hit: Hit, document: Document) -> tuple[Incid
             .join(DocumentSketch, col(DocumentSketch.document_id) == Hit.document_id)
             .where(LocationHit.hit_id != hit.id)
         )
+        from datasketch import LeanMinHash
+
         sketch = LeanMinHash.deserialize(mine.minhash)
         for location_id, other in others:
             score = float(sketch.jaccard(LeanMinHash.deserialize(other)))
