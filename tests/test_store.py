@@ -222,3 +222,22 @@ def test_a_failed_transaction_leaves_no_row(engine: Engine, db_url: str) -> None
         raise RuntimeError("boom")
     with session_scope(engine) as s:
         assert s.exec(select(Document)).all() == []
+
+
+def test_the_known_head_is_alembics_head_and_an_up_to_date_database_opens_without_alembic(tmp_path: Path) -> None:
+    """``HEAD_REVISION`` must name the newest migration (a new one without it fails here); a
+    database already there opens with one query, alembic never loaded."""
+    import subprocess
+    import sys
+
+    from alembic.script import ScriptDirectory
+
+    from tracker.db import HEAD_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD_REVISION]
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    open_database(url).dispose()  # new: migrated with alembic
+    probe = ("import sys; from tracker.db import open_database; open_database(sys.argv[1]).dispose(); "
+             "print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
