@@ -27,14 +27,16 @@ class FileRefused(SourceError):
 def path_text(path: os.PathLike[str] | str) -> str:
     """The path as text any database, log and terminal takes, and that maps back to one path.
 
-    A name that is valid UTF-8 is itself. Otherwise (Python keeps the raw bytes as surrogate
-    escapes, which UTF-8 encoders refuse) each byte that is not UTF-8 is written ``\\xNN`` and
-    each backslash ``\\\\``, so that two different names never give one text.
+    A name that is valid UTF-8 and holds no backslash is itself. Otherwise (Python keeps the
+    raw bytes as surrogate escapes, which UTF-8 encoders refuse) each byte that is not UTF-8 is
+    written ``\\xNN`` and each backslash ``\\\\``, so that two different names never give one text.
     """
     text = os.fspath(path)
     try:
         text.encode("utf-8")
-        return text
+        if "\\" not in text:
+            return text
+        return text.replace("\\", "\\\\")
     except UnicodeEncodeError:
         raw = os.fsencode(text).replace(b"\\", b"\\\\")
         return raw.decode("utf-8", "backslashreplace")
@@ -56,7 +58,7 @@ def read_regular_file(path: os.PathLike[str] | str, max_bytes: int) -> bytes:
     open descriptor, so a file swapped for a FIFO or a device after listing is still refused;
     reading stops one chunk past the limit, so a growing or endless file costs no more.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)  # a tty never becomes ours
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -163,6 +163,8 @@ def test_http_defaults_keep_private_addresses_refused(tmp_path: Path) -> None:
     ('[scan]\nmax_depth = 0\n', "scan.max_depth = 0: expected a whole number from 1"),
     ('[scan]\nmax_ratio = nan\n', "scan.max_ratio"),
     ('[scan]\ntimeout = 5\n', "scan.timeout: unknown key; allowed: "),
+    ('[scan]\nmemory_bytes = "9999999999GiB"\n', 'scan.memory_bytes = "9999999999GiB": expected from 64 MiB to 1 TiB'),
+    ('[scan]\nmemory_bytes = "1KB"\n', 'scan.memory_bytes = "1KB": expected from 64 MiB'),
     ('sources = 3\n', "sources = 3: expected [[sources]] tables"),
     ('[workflow]\nsender_nam = "x"\n', "workflow.sender_nam"),
     ('[monitor]\nworkflow_interval = "soon"\n', 'monitor.workflow_interval = "soon"'),

@@ -32,6 +32,8 @@ def test_path_text_keeps_utf8_names_and_escapes_the_rest_reversibly() -> None:
     # a real backslash in such a name is doubled, so no two names give one text
     other = os.fsdecode(b"lista-\\xff\\xfe-\xff.csv")
     assert path_text(other) != shown and path_text(other).startswith("lista-\\\\xff")
+    # ... and in a valid UTF-8 name too: "a\xff" (four characters) is not the byte 0xFF
+    assert path_text("a\\xff") != path_text(os.fsdecode(b"a\xff"))
 
 
 def test_read_regular_file_refuses_special_files_and_sizes(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ spreadsheet that makes calamine abort the process.
 from __future__ import annotations
 
 import os
+import resource
+import signal
 import subprocess
 import sys
 import textwrap
@@ -221,3 +223,45 @@ def test_an_extractor_that_aborts_the_process_costs_the_scanner_one_document(
     assert after.verdict == "hit" and after.records == [2, 3, 4]
     with session_scope(engine) as s:
         assert [e.source for e in s.exec(select(ScanError)).all()] == ["https://paste.example/poison"]
+
+
+def _limits_seen(request: Request) -> Analysis:
+    import ctypes
+
+    dumpable = ctypes.CDLL(None).prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+    core = resource.getrlimit(resource.RLIMIT_CORE)
+    return Analysis(kind=f"{core[0]},{core[1]},{dumpable}", parts=os.getpid())
+
+
+def test_a_worker_never_dumps_core() -> None:
+    """Its memory holds the document's text, the indexes and the key: no core file, no ptrace."""
+    with WorkerPool(_limits_seen) as pool:
+        assert pool.analyze(Request("x", b"")).kind == "0,0,0"
+
+
+def test_a_worker_that_died_idle_costs_no_document() -> None:
+    with WorkerPool(_echo) as pool:
+        first = pool.analyze(Request("a", b""))
+        os.kill(first.parts, signal.SIGKILL)  # the OOM killer, say, between two documents
+        time.sleep(0.2)
+        second = pool.analyze(Request("b", b""))
+    assert second.error is None and second.kind == "b" and second.parts != first.parts
+    assert pool.failures == {}
+
+
+def _chatty(request: Request) -> Analysis:
+    line = b"warning: " + b"x" * 1000 + b"\n"
+    t_end = time.monotonic() + 2.5
+    while time.monotonic() < t_end:
+        for _ in range(2000):
+            os.write(2, line)
+        time.sleep(0.05)
+    return Analysis(parts=os.fstat(2).st_size)
+
+
+def test_a_parsers_runaway_output_is_cut_back_while_it_runs() -> None:
+    """The scratch file a worker's stderr goes to counts against no memory limit: it is kept
+    small while the document runs (here 2.5 s of warnings, tens of MB)."""
+    with WorkerPool(_chatty) as pool:
+        result = pool.analyze(Request("x", b""))
+    assert result.error is None and result.parts < 40 * 2**20

@@ -253,4 +253,14 @@ def test_removal_checks_answer_with_the_scans_own_analysis(tracker_home: Path, t
         assert still(b"taken down\n", "text/plain", "https://mirror.example/a.csv", {leak.id}) is False
         assert still(corners_xlsx(), None, "https://mirror.example/a.xlsx", {leak.id}) is None
         assert still(repost, "text/csv", "https://mirror.example/a.csv", {leak.id + 1}) is None  # not loaded
+        # a case of a loaded and an unloaded leak: no match of the loaded one proves nothing
+        assert still(b"taken down\n", "text/plain", "https://mirror.example/a.csv", {leak.id, leak.id + 1}) is None
+        # a part that could not be read may hold the records: unknown, not removed
+        import zipfile
+        from io import BytesIO
+        buf = BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("notes.txt", "taken down\n")
+            z.writestr("inner.zip", b"PK\x03\x04 not really a zip")
+        assert still(buf.getvalue(), "application/zip", "https://mirror.example/a.zip", {leak.id}) is None
     engine.dispose()

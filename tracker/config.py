@@ -429,7 +429,11 @@ def parse_scan(table: object) -> Limits:
                 raise ConfigError(f"{name} = {_show(value)}: expected at most {format_duration(MAX_DOCUMENT_SECONDS)}")
             values[key] = seconds
         elif key in ("memory_bytes", "max_total_bytes"):
-            values[key] = parse_size(value, name)
+            size = parse_size(value, name)
+            low, high = (64 * 2**20, 2**40) if key == "memory_bytes" else (2**20, 2**40)
+            if not low <= size <= high:
+                raise ConfigError(f"{name} = {_show(value)}: expected from {low // 2**20} MiB to 1 TiB")
+            values[key] = size
         elif key == "max_ratio":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 1e6:
                 raise ConfigError(f"{name} = {_show(value)}: expected a number from 1 to 1000000")

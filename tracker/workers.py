@@ -45,6 +45,10 @@ RETIRE_GROWTH = 0.5
 RETIRE_AFTER = 2000
 
 _STDERR_TAIL = 4096
+#: What a worker keeps of a parser's output between documents: beyond this the scratch file
+#: (which no RLIMIT_AS counts) is cut back to its start while the document runs.
+_STDERR_KEEP = 1 << 20
+_MEMORY_MESSAGE = "the document needs more memory than a scan may use (memory_bytes)"
 #: What allocators print when a request past ``RLIMIT_AS`` fails (Rust; C++; Python).
 _OUT_OF_MEMORY = re.compile(rb"memory allocation of \d+ bytes failed|std::bad_alloc|MemoryError")
 
@@ -96,6 +100,9 @@ def _serve(conn: multiprocessing.connection.Connection, job: Callable[[Request],
             request = conn.recv()
         except (EOFError, OSError):
             return
+        except MemoryError:  # the document itself did not fit
+            conn.send(_Reply(Analysis.failed("memory", _MEMORY_MESSAGE), True))
+            return
         if request is None:
             return
         if limits.cpu_seconds:
@@ -109,8 +116,23 @@ def _serve(conn: multiprocessing.connection.Connection, job: Callable[[Request],
             conn.send(_Reply(analysis, retiring))
         except (OSError, ValueError):
             return
+        except MemoryError:  # the analysis did not fit on its way back
+            conn.send(_Reply(Analysis.failed("memory", _MEMORY_MESSAGE), True))
+            return
         if retiring:
             return
+
+
+def _no_core_dumps() -> None:
+    """A worker that dies of SIGABRT, SIGXCPU or SIGSEGV would dump core: its memory holds the
+    document's text, the loaded indexes and the key. No core file, no core pipe, no ptrace."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    except (OSError, AttributeError):
+        pass
 
 
 def _die_with_parent() -> None:
@@ -135,6 +157,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, inherited: list[mu
         os.dup2(devnull, 1)
         os.dup2(stderr, 2)
         faulthandler.disable()  # it writes to a copy of the old stderr, not to fd 2
+        _no_core_dumps()
         _die_with_parent()
         if os.getppid() != parent:  # the supervisor died before the request above took effect
             os._exit(0)
@@ -171,6 +194,11 @@ class _Worker:
 
     def forget_output(self) -> None:
         os.ftruncate(self.stderr, 0)
+
+    def bound_output(self) -> None:
+        """Cut a parser's runaway output back to its start (kept for the reason it may die)."""
+        if os.fstat(self.stderr).st_size > _STDERR_KEEP:
+            os.ftruncate(self.stderr, _STDERR_TAIL)
 
     def stop(self, kill: bool = False) -> None:
         if kill and self.process.is_alive():
@@ -215,46 +243,56 @@ class WorkerPool:
     def analyze(self, request: Request) -> Analysis:
         """The document's analysis, or an ``error`` analysis saying why the worker could not give one."""
         with self._slots:
-            worker = self._take()
+            holder = [self._take()]  # the worker in use (replaced if it died before taking the document)
             try:
-                analysis, keep = self._run(worker, request)
+                analysis, keep = self._run(holder, request)
             except BaseException:
-                worker.stop(kill=True)  # interrupted mid-document: its state is unknown
+                holder[0].stop(kill=True)  # interrupted mid-document: its state is unknown
                 raise
             if keep:
                 with self._lock:
                     if not self._closed:
-                        self._idle.append(worker)
+                        self._idle.append(holder[0])
                         return analysis
-                worker.stop()
+                holder[0].stop()
             return analysis
 
     def _take(self) -> _Worker:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the worker pool is closed")
-            if self._idle:
-                return self._idle.pop()
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker
+                worker.stop(kill=True)  # died idle (OOM killer, a signal): not the next document's fault
             self._live = {w for w in self._live if not w.conn.closed}
             worker = _Worker(self.job, self.limits, [w.conn for w in self._live])
             self._live.add(worker)
             return worker
 
-    def _run(self, worker: _Worker, request: Request) -> tuple[Analysis, bool]:
+    def _run(self, holder: list[_Worker], request: Request) -> tuple[Analysis, bool]:
         limits = self.limits
         deadline = time.monotonic() + limits.wall_seconds if limits.wall_seconds else None
+        worker = holder[0]
         try:
             worker.conn.send(request)
+        except OSError:  # the worker died before it took the document: another one takes it
+            worker.stop(kill=True)
+            worker = holder[0] = self._replace(worker)
+            worker.conn.send(request)
+        try:
             while True:
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
                 if worker.conn.poll(wait):
                     reply: _Reply = worker.conn.recv()
                     break
+                worker.bound_output()
                 if deadline is not None and time.monotonic() >= deadline:
                     worker.stop(kill=True)
                     return self._failed("timeout", f"the document took longer than a scan may take "
                                                    f"({limits.wall_seconds:g}s, wall_seconds)"), False
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             worker.process.join(timeout=5)
             code = worker.process.exitcode
             said = worker.said()
@@ -266,6 +304,13 @@ class WorkerPool:
             worker.stop()
             return reply.analysis, False
         return reply.analysis, True
+
+    def _replace(self, dead: _Worker) -> _Worker:
+        with self._lock:
+            self._live.discard(dead)
+            worker = _Worker(self.job, self.limits, [w.conn for w in self._live if not w.conn.closed])
+            self._live.add(worker)
+            return worker
 
     def _died(self, code: int | None, said: bytes) -> Analysis:
         if _OUT_OF_MEMORY.search(said):
@@ -285,7 +330,8 @@ class WorkerPool:
         return self._failed("crashed", f"the worker exited (code {code}) while reading the document")
 
     def _failed(self, reason: str, message: str) -> Analysis:
-        self.failures[reason] = self.failures.get(reason, 0) + 1
+        with self._lock:
+            self.failures[reason] = self.failures.get(reason, 0) + 1
         log.warning("document analysis failed: %s", message)
         return Analysis.failed(reason, message)
 

@@ -50,6 +50,11 @@ class Monitor:
         try:
             leaks, keyer = self._load_leaks()
             self.scanner = Scanner(self.engine, leaks, keyer, settings=settings, limits=config.scan)
+            # Workers are forked from the scheduler's threads; a module another thread is still
+            # importing at that moment would stay locked in the child. What a worker imports on a
+            # hit is imported here, once, before any fork.
+            import datasketch  # noqa: F401
+            import tracker.workflow.incidents  # noqa: F401
             self.guard = QueryGuard([(leak.name, leak.matcher) for leak in self.scanner.leaks])
             self.client = build_client(http_settings(config, settings))
         except BaseException:
@@ -124,6 +129,9 @@ class Monitor:
         client = getattr(self, "client", None)
         if client is not None:
             client.close()
+        scanner = getattr(self, "scanner", None)
+        if scanner is not None:
+            scanner.close()  # its workers
         self._dispose()
 
     def _dispose(self) -> None:

@@ -44,17 +44,22 @@ class LeakRematcher:
         self._scanner = scanner
 
     def __call__(self, content: bytes, content_type: str | None, url: str, leak_ids: set[int]) -> bool | None:
-        """True if a leak of ``leak_ids`` still matches, False if none does, None when unknown
-        (the content could not be read, or no such leak is loaded)."""
+        """True if a leak of ``leak_ids`` still matches, False if none does, None when unknown:
+        the content (or a part of it) could not be read, or a leak of the case is not loaded (made
+        with another key, or added after the scanner was built), and none of the others matches."""
         loaded = [leak.id in leak_ids for leak in self._scanner.leaks]
         if not any(loaded):
             return None
         analysis = self._scanner.analyze(Request(url, content, content_type, url))
         if analysis.error is not None:
             return None
-        if analysis.gated:
-            return False
-        return any(match.verdict == "hit" for wanted, match in zip(loaded, analysis.matches, strict=True) if wanted)
+        hit = not analysis.gated and any(
+            match.verdict == "hit" for wanted, match in zip(loaded, analysis.matches, strict=True) if wanted)
+        if hit:
+            return True
+        if analysis.part_errors or len({leak.id for leak in self._scanner.leaks} & leak_ids) < len(leak_ids):
+            return None  # what was not read, or not looked for, may still hold the records
+        return False
 
 
 def http_settings(config_path: Path) -> HttpSettings:
