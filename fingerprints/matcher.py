@@ -978,6 +978,7 @@ class Matcher:
         score = 1.0 / (1.0 + 10.0 ** (-(evidence - DOCUMENT_EVIDENCE))) if evidence >= RESCUE_EVIDENCE else 0.0
         total = max(rows.all, len(units), 1)
         reported: dict[int, _RowMatch] = {}
+        fits: dict[tuple[int, int, int], set[int]] = {}  # the records each row fits at its best
         if hit:
             rows_best = _units(matches, below=ROW_MAX_EXPECTED)
             share = _leaked_share(rows_best.values(), total)
@@ -987,14 +988,11 @@ class Matcher:
                     continue
                 if m.expected_chance > level and -math.expm1(-m.expected_chance) > share / (1.0 - share):
                     continue
+                fits.setdefault((m.part, m.line, m.matched_id), set()).add(m.record_id)
                 best = reported.get(m.record_id)
                 if best is None or m.expected_chance < best.expected_chance:
                     reported[m.record_id] = m
-        ties: dict[tuple[int, int, int], int] = {}
-        for m in reported.values():
-            key = (m.part, m.line, m.matched_id)
-            ties[key] = ties.get(key, 0) + 1
-        records = sorted((self._record_match(m, ties[(m.part, m.line, m.matched_id)]) for m in reported.values()),
+        records = sorted((self._record_match(m, len(fits[(m.part, m.line, m.matched_id)])) for m in reported.values()),
                          key=lambda r: (r.part, r.line, r.record_id))
         fields: dict[str, dict] = {}
         for r in records:
@@ -1109,9 +1107,9 @@ def _leaked_share(expected: Iterable[float], total: int) -> float:
     if not qs:
         return 0.0
     share = min(len(qs) / total, 0.999)
-    for _ in range(100):
+    for _ in range(1000):  # EM climbs the (concave) likelihood from above: stopping early reports more
         new = min(sum(share / (share + (1.0 - share) * q) for q in qs) / total, 0.999)
-        if abs(new - share) < 1e-6:
+        if abs(new - share) <= 1e-4 * new:
             return new
         share = new
     return share
