@@ -201,3 +201,32 @@ def test_console_script_in_a_subprocess(tracker_home: Path, synthetic_leak: Synt
     assert bad.returncode == 2 and bad.stderr.startswith("error: no leak named 'nope'")
     helped = run("--help")
     assert helped.returncode == 0 and "Exit codes" in helped.stdout
+
+
+def test_jobs_scan_documents_at_once_with_the_same_results_in_order(tracker_home: Path, synthetic_leak,  # type: ignore[no-untyped-def]
+                                                                   tmp_path: Path) -> None:
+    """``--jobs 2`` gives exactly what ``--jobs 1`` gives, in the same order, hits stored once."""
+    import json
+    import subprocess
+    import sys
+
+    tracker = str(Path(sys.executable).with_name("tracker"))
+    assert subprocess.run([tracker, "leak", "add", str(synthetic_leak.path), "--name", "roster"],
+                          capture_output=True, timeout=60).returncode == 0
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(8):
+        synthetic_leak.repost_csv(folder / f"r{i}.csv", [i, i + 1, i + 2])
+        (folder / f"c{i}.txt").write_text(f"nothing here {i}\n" * 50)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+
+    def scan(jobs: int) -> list[dict]:
+        done = subprocess.run([tracker, "scan", str(folder), "--json", "--jobs", str(jobs)], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 3, done.stderr  # the broken PDF
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        return [{k: r.get(k) for k in ("source", "verdict", "records", "sha256")} for r in rows]
+
+    one, two = scan(1), scan(2)
+    assert one == two and len(one) == 17
+    assert [r["verdict"] for r in one].count("hit") == 8

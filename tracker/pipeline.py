@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,6 +171,7 @@ class Scanner:
         self.pool = WorkerPool(self.analyzer, self.limits, size=workers) if isolate else None
         #: Documents found clean by the gate alone, without extraction (for logs and benchmarks).
         self.gated_clean = 0
+        self._count_lock = threading.Lock()  # scan_bytes may run in several threads (scan --jobs)
 
     def errors(self, source: str, message: str, sha256: str | None = None) -> list[ScanResult]:
         """One ``error`` result per leak for a document that could not be scanned; also stored."""
@@ -191,7 +193,8 @@ class Scanner:
         sha256 = hashlib.sha256(data).hexdigest()
         analysis = self.analyze(Request(source, data, content_type, name))
         if analysis.gated:
-            self.gated_clean += 1
+            with self._count_lock:
+                self.gated_clean += 1
             log.info("scanned %s (%d bytes): clean (gate)", source, len(data))
             return [ScanResult(source, leak.name, "clean", sha256, 0.0) for leak in self.leaks]
         if analysis.error is not None:

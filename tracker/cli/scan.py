@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -35,7 +36,12 @@ from tracker.cli.state import (
     print_json,
     state_of,
 )
-from tracker.config import MonitorSettings, TrackerConfig, default_config_path, load_config
+from tracker.config import (
+    MonitorSettings,
+    TrackerConfig,
+    default_config_path,
+    load_config,
+)
 from tracker.db import session_scope
 from tracker.errors import ConfigError, UsageError, path_error, shown_path
 from tracker.fetch import UrlFetcher, is_url
@@ -77,15 +83,24 @@ def _exists(target: str) -> bool:
         raise path_error(target, exc) from None
 
 
-def _run(scanner: Scanner, jobs: list[str | Path]) -> Iterator[ScanResult]:
-    """Scan each job, with a progress bar on stderr when it is a terminal and there is more than one."""
+def _run(scanner: Scanner, jobs: list[str | Path], parallel: int = 1) -> Iterator[ScanResult]:
+    """Scan each job, with a progress bar on stderr when it is a terminal and there is more than one.
+
+    With ``parallel`` > 1, that many documents are in flight at once (each analysed by one of
+    the scanner's workers, stored by this process); results come out in the jobs' order.
+    """
     show = sys.stderr.isatty() and len(jobs) >= _PROGRESS_MIN_DOCUMENTS
     progress = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=err(), transient=True, redirect_stdout=False) if show else None
-    with progress or nullcontext():
+
+    def one(job: str | Path) -> list[ScanResult]:
+        return scanner.scan_url(job) if isinstance(job, str) else scanner.scan_file(job)
+
+    with progress or nullcontext(), ThreadPoolExecutor(max_workers=parallel) as pool:
         task = progress.add_task("scan", total=len(jobs)) if progress else None
-        for job in jobs:
-            yield from scanner.scan_url(job) if isinstance(job, str) else scanner.scan_file(job)
+        results = pool.map(one, jobs) if parallel > 1 else map(one, jobs)
+        for done in results:
+            yield from done
             if progress is not None and task is not None:
                 progress.advance(task)
 
@@ -104,6 +119,9 @@ def scan(
     fail_on_hit: Annotated[bool, typer.Option("--fail-on-hit", help=f"Exit {EXIT_HITS} when anything is found.")]
     = False,
     key_file: KeyFileOption = None,
+    parallel: Annotated[int, typer.Option(
+        "--jobs", "-j", min=1, max=64, help="Documents analysed at once, each in its own worker process "
+                                            "(default 1; up to the number of cores helps).")] = 1,
     follow_links: Annotated[bool, typer.Option(
         "--follow-links", help="Also scan files that symbolic links inside a folder lead to outside it "
                                "(by default they are skipped with a warning).")] = False,
@@ -139,8 +157,8 @@ def scan(
     n_hits, errored = 0, set()
     rows: list[ScanResult] = []
     with UrlFetcher(http) as fetcher, Scanner(engine, chosen, keyer, settings=state.settings,
-                                              fetcher=fetcher, limits=config.scan) as scanner:
-        for result in _run(scanner, jobs):
+                                              fetcher=fetcher, limits=config.scan, workers=parallel) as scanner:
+        for result in _run(scanner, jobs, parallel):
             n_hits += result.verdict == "hit"
             if result.verdict == "error":
                 errored.add(result.source)
