@@ -20,6 +20,7 @@ from sources.http import HttpClient, HttpSettings, build_client
 from tracker.analysis import Request
 from tracker.config import default_config_path, load_config
 from tracker.db import session_scope
+from tracker.extract import Limits
 from tracker.keyfile import open_keyer
 from tracker.leaks import split_by_key
 from tracker.models import Leak, utcnow
@@ -77,6 +78,7 @@ def run_workflow(
     actor: str = "tracker",
     now: datetime | None = None,
     scanner: Scanner | None = None,
+    limits: Limits | None = None,
 ) -> VerifyReport:
     """Deadlines, then removal checks, with the scan's own analysis over the registered leaks
     (``scanner``'s, when the monitor lends its own: one pool of workers, not two)."""
@@ -87,7 +89,8 @@ def run_workflow(
         if leaks:
             keyer = open_keyer(settings.key_file)
             usable, _ = split_by_key(leaks, keyer)  # a leak of another key cannot be re-checked: unknown
-            own = scanner = Scanner(session.get_bind(), usable, keyer, settings=settings)  # type: ignore[arg-type]
+            own = scanner = Scanner(session.get_bind(), usable, keyer, settings=settings,  # type: ignore[arg-type]
+                                    limits=limits)
     try:
         matcher = LeakRematcher(scanner) if scanner is not None else None
         if case_ids is None:
@@ -107,6 +110,7 @@ def workflow_job(engine: Engine, settings: Settings, *, config_path: Path | None
     path = config_path or default_config_path(settings.home)
     workflow = load_workflow_settings(path)
     with build_client(http_settings(path)) as client, session_scope(engine) as session:
-        summary = run_workflow(session, settings, workflow, client=client, scanner=scanner).to_json()
+        limits = load_config(path).scan if path.exists() else None
+        summary = run_workflow(session, settings, workflow, client=client, scanner=scanner, limits=limits).to_json()
     log.info("workflow run: %s", summary)
     return summary
