@@ -7,6 +7,7 @@ read files only through :func:`read_regular_file` and name them with :func:`path
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -51,14 +52,21 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def read_regular_file(path: os.PathLike[str] | str, max_bytes: int) -> bytes:
+def read_regular_file(path: os.PathLike[str] | str, max_bytes: int, *, follow_links: bool = True) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; ``FileRefused`` otherwise.
 
     The file is opened without blocking (a FIFO would wait for a writer) and checked on the
     open descriptor, so a file swapped for a FIFO or a device after listing is still refused;
-    reading stops one chunk past the limit, so a growing or endless file costs no more.
+    reading stops one chunk past the limit, so a growing or endless file costs no more. With
+    ``follow_links=False`` a file swapped for a symbolic link after listing is refused too.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)  # a tty never becomes ours
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY  # a tty never becomes ours
+    try:
+        fd = os.open(path, flags if follow_links else flags | os.O_NOFOLLOW)
+    except OSError as exc:
+        if not follow_links and exc.errno == errno.ELOOP:
+            raise FileRefused("a symbolic link: not followed", "not_regular") from None
+        raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

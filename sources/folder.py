@@ -82,7 +82,7 @@ class Folder(Source, kind="folder"):
             self.stats.skipped["too_large"] += 1
             return
         try:
-            content = read_regular_file(path, options.max_bytes)
+            content = read_regular_file(path, options.max_bytes, follow_links=False)  # links were skipped
         except FileRefused as exc:  # swapped for a FIFO or a device since listing, or grown
             self.stats.skipped[exc.reason] += 1
             log.warning("source %s: %s: %s", self.name, rel, exc)

@@ -57,6 +57,9 @@ def test_read_regular_file_refuses_special_files_and_sizes(tmp_path: Path) -> No
     (tmp_path / "zero").symlink_to("/dev/zero")
     with pytest.raises(FileRefused):
         read_regular_file(tmp_path / "zero", 1 << 30)
+    with pytest.raises(FileRefused) as link:  # a link where the folder source listed a file
+        read_regular_file(tmp_path / "zero", 1 << 30, follow_links=False)
+    assert "symbolic link" in str(link.value)
     (tmp_path / "f").write_bytes(b"x" * 100)
     assert read_regular_file(tmp_path / "f", 100) == b"x" * 100
     with pytest.raises(FileRefused) as big:
