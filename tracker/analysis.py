@@ -22,6 +22,17 @@ from tracker.prefilter import certainly_clean, text_view
 log = logging.getLogger(__name__)
 
 
+def shown_size(n: int) -> str:
+    """A memory budget as messages show it (``3 GiB``, ``512 MiB``)."""
+    return f"{n / 2**30:g} GiB" if n >= 2**30 else f"{n / 2**20:g} MiB"
+
+
+def memory_message(limits: Limits) -> str:
+    """Why a document that outgrew the memory budget is an error (said by the analysis and by
+    the worker's supervisor alike)."""
+    return f"the document needs more memory than a scan may use ({shown_size(limits.memory_bytes)}, memory_bytes)"
+
+
 @dataclass
 class LoadedLeak:
     """A leak ready to match: its row id, name, matcher (loaded index) and compiled gate."""
@@ -84,7 +95,7 @@ class Analyzer:
         try:
             return self._analyze(request)
         except MemoryError:
-            return Analysis.failed("memory", "the document needs more memory than a scan may use (memory_bytes)")
+            return Analysis.failed("memory", memory_message(self.limits))
 
     def _analyze(self, request: Request) -> Analysis:
         name = request.name or request.source
@@ -127,4 +138,4 @@ class Analyzer:
             return False
 
 
-__all__ = ["Analysis", "Analyzer", "LoadedLeak", "Request"]
+__all__ = ["Analysis", "Analyzer", "LoadedLeak", "Request", "memory_message", "shown_size"]

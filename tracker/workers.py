@@ -19,11 +19,11 @@ number of workers.
 """
 from __future__ import annotations
 
+import faulthandler
+import fcntl
 import logging
 import multiprocessing
 import multiprocessing.connection
-import faulthandler
-import fcntl
 import os
 import re
 import resource
@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tracker.analysis import Analysis, Request
+from tracker.analysis import Analysis, Request, memory_message, shown_size
 from tracker.extract import Limits
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,6 @@ _STDERR_TAIL = 4096
 #: What a worker keeps of a parser's output between documents: beyond this the scratch file
 #: (which no RLIMIT_AS counts) is cut back to its start while the document runs.
 _STDERR_KEEP = 1 << 20
-_MEMORY_MESSAGE = "the document needs more memory than a scan may use (memory_bytes)"
 #: What allocators print when a request past ``RLIMIT_AS`` fails (Rust; C++; Python).
 _OUT_OF_MEMORY = re.compile(rb"memory allocation of \d+ bytes failed|std::bad_alloc|MemoryError")
 
@@ -61,10 +60,6 @@ _SIGNAL_REASONS = {
     signal.SIGSEGV: ("crashed", "a parser crashed (segmentation fault) while reading the document"),
     signal.SIGBUS: ("crashed", "a parser crashed (bus error) while reading the document"),
 }
-
-
-def _size(n: int) -> str:
-    return f"{n / 2**30:g} GiB" if n >= 2**30 else f"{n / 2**20:g} MiB"
 
 
 def _vm_size() -> int:
@@ -101,7 +96,7 @@ def _serve(conn: multiprocessing.connection.Connection, job: Callable[[Request],
         except (EOFError, OSError):
             return
         except MemoryError:  # the document itself did not fit
-            conn.send(_Reply(Analysis.failed("memory", _MEMORY_MESSAGE), True))
+            conn.send(_Reply(Analysis.failed("memory", memory_message(limits)), True))
             return
         if request is None:
             return
@@ -117,7 +112,7 @@ def _serve(conn: multiprocessing.connection.Connection, job: Callable[[Request],
         except (OSError, ValueError):
             return
         except MemoryError:  # the analysis did not fit on its way back
-            conn.send(_Reply(Analysis.failed("memory", _MEMORY_MESSAGE), True))
+            conn.send(_Reply(Analysis.failed("memory", memory_message(limits)), True))
             return
         if retiring:
             return
@@ -266,10 +261,7 @@ class WorkerPool:
                 if worker.process.is_alive():
                     return worker
                 worker.stop(kill=True)  # died idle (OOM killer, a signal): not the next document's fault
-            self._live = {w for w in self._live if not w.conn.closed}
-            worker = _Worker(self.job, self.limits, [w.conn for w in self._live])
-            self._live.add(worker)
-            return worker
+            return self._spawn()
 
     def _run(self, holder: list[_Worker], request: Request) -> tuple[Analysis, bool]:
         limits = self.limits
@@ -308,14 +300,18 @@ class WorkerPool:
     def _replace(self, dead: _Worker) -> _Worker:
         with self._lock:
             self._live.discard(dead)
-            worker = _Worker(self.job, self.limits, [w.conn for w in self._live if not w.conn.closed])
-            self._live.add(worker)
-            return worker
+            return self._spawn()
+
+    def _spawn(self) -> _Worker:
+        """A new worker (the lock held): it closes every other live worker's supervisor end."""
+        self._live = {w for w in self._live if not w.conn.closed}
+        worker = _Worker(self.job, self.limits, [w.conn for w in self._live])
+        self._live.add(worker)
+        return worker
 
     def _died(self, code: int | None, said: bytes) -> Analysis:
         if _OUT_OF_MEMORY.search(said):
-            return self._failed("memory", f"the document needs more memory than a scan may use "
-                                          f"({_size(self.limits.memory_bytes)}, memory_bytes)")
+            return self._failed("memory", memory_message(self.limits))
         if code is not None and code < 0:
             try:
                 sig = signal.Signals(-code)
@@ -324,7 +320,7 @@ class WorkerPool:
             if sig in _SIGNAL_REASONS:
                 reason, text = _SIGNAL_REASONS[sig]
                 return self._failed(reason, text.format(cpu=f"{self.limits.cpu_seconds:g}",
-                                                        memory=_size(self.limits.memory_bytes)))
+                                                        memory=shown_size(self.limits.memory_bytes)))
             name = sig.name if sig is not None else f"signal {-code}"
             return self._failed("crashed", f"the worker died of {name} while reading the document")
         return self._failed("crashed", f"the worker exited (code {code}) while reading the document")
