@@ -346,8 +346,9 @@ def _gc_enabled() -> Iterator[None]:
             gc.disable()
 
 
-def _scan_command(home: Path, docs: Path, predictions: Path, stderr: Path) -> tuple[float, float, int]:
-    """Run ``tracker scan DOCS --json`` as a user does (a new process); its wall and CPU seconds and exit code.
+def _tracker_command(home: Path, args: Sequence[str], timeout: float,
+                     **run: Any) -> tuple[subprocess.CompletedProcess[Any], float, float]:
+    """Run ``tracker ARGS`` as a user does (a new process): its result, wall and CPU seconds.
 
     CPU is the child's user + system time from ``getrusage(RUSAGE_CHILDREN)``, so imports,
     index load and gate building count. The environment is this one without ``TRACKER_*``
@@ -357,12 +358,16 @@ def _scan_command(home: Path, docs: Path, predictions: Path, stderr: Path) -> tu
     env["TRACKER_HOME"] = str(home)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    with predictions.open("wb") as out, stderr.open("wb") as err:
-        done = subprocess.run([sys.executable, "-m", "tracker", "scan", str(docs), "--json"], stdout=out,
-                              stderr=err, env=env, check=False, timeout=7200)
+    done = subprocess.run([sys.executable, "-m", "tracker", *args], env=env, check=False, timeout=timeout, **run)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return done, wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _scan_command(home: Path, docs: Path, predictions: Path, stderr: Path) -> tuple[float, float, int]:
+    """``tracker scan DOCS --json`` timed as a whole command: wall and CPU seconds, exit code."""
+    with predictions.open("wb") as out, stderr.open("wb") as err:
+        done, wall, cpu = _tracker_command(home, ["scan", str(docs), "--json"], 7200, stdout=out, stderr=err)
     if done.returncode not in (0, 3):  # 3: some documents could not be read (each has an error line)
         tail = stderr.read_text(encoding="utf-8", errors="replace").strip()[-800:]
         raise UsageError(f"tracker scan failed in the throughput run (exit {done.returncode}): {tail}")
@@ -529,19 +534,10 @@ def run_registration(work: Path, rows: int, progress: Progress = _quiet) -> dict
 
 def _scan_file_child(home: Path, file: Path) -> dict[str, Any]:
     """In the child: ``tracker scan FILE --json`` as a user runs it; wall and CPU seconds, verdict, reason."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env["TRACKER_HOME"] = str(home)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tracker", "scan", str(file), "--json"], capture_output=True,
-                          text=True, env=env, check=False, timeout=3600)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done, wall, cpu = _tracker_command(home, ["scan", str(file), "--json"], 3600, capture_output=True, text=True)
     rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     row = rows[0] if rows else {}
-    return {"seconds": round(wall, 2),
-            "cpu_seconds": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2),
-            "exit_code": done.returncode, "verdict": row.get("verdict"), "error": row.get("error")}
+    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "exit_code": done.returncode, "verdict": row.get("verdict"), "error": row.get("error")}
 
 
 def run_bombs(work: Path, progress: Progress = _quiet, only: Sequence[str] | None = None) -> list[dict[str, Any]]:

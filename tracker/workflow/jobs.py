@@ -51,6 +51,7 @@ class LeakRematcher:
         loaded = [leak.id in leak_ids for leak in self._scanner.leaks]
         if not any(loaded):
             return None
+        all_loaded = sum(loaded) == len(leak_ids)
         analysis = self._scanner.analyze(Request(url, content, content_type, url))
         if analysis.error is not None:
             return None
@@ -58,7 +59,7 @@ class LeakRematcher:
             match.verdict == "hit" for wanted, match in zip(loaded, analysis.matches, strict=True) if wanted)
         if hit:
             return True
-        if analysis.part_errors or len({leak.id for leak in self._scanner.leaks} & leak_ids) < len(leak_ids):
+        if analysis.part_errors or not all_loaded:
             return None  # what was not read, or not looked for, may still hold the records
         return False
 
