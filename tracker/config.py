@@ -586,6 +586,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{shown_path(path)}: not valid TOML: tables or arrays nested too deeply") from None
 
 
+def load_config_or_defaults(path: Path) -> TrackerConfig:
+    """The config file at ``path`` when there is one, else every table's defaults (commands
+    that work without a config file: scan, the workflow)."""
+    return load_config(path) if Path(path).is_file() else parse_config({}, None)
+
+
 def load_config(path: Path) -> TrackerConfig:
     """Read and validate a TOML config file; ConfigError says what is wrong and where.
 

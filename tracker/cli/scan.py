@@ -36,12 +36,7 @@ from tracker.cli.state import (
     print_json,
     state_of,
 )
-from tracker.config import (
-    MonitorSettings,
-    TrackerConfig,
-    default_config_path,
-    load_config,
-)
+from tracker.config import TrackerConfig, default_config_path, load_config_or_defaults
 from tracker.db import session_scope
 from tracker.errors import ConfigError, UsageError, path_error, shown_path
 from tracker.fetch import UrlFetcher, is_url
@@ -204,9 +199,7 @@ def _print_table(rows: list[ScanResult]) -> None:
 
 def _config(settings: Settings) -> TrackerConfig:
     """The home's config file (its [http] and [scan] tables), else the defaults."""
-    path = default_config_path(settings.home)
-    return load_config(path) if path.is_file() else TrackerConfig(path=None, http=HttpSettings(),
-                                                                  monitor=MonitorSettings(), sources=())
+    return load_config_or_defaults(default_config_path(settings.home))
 
 
 def _http_settings(settings: Settings, config: TrackerConfig) -> HttpSettings:

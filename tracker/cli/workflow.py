@@ -31,7 +31,7 @@ from tracker.cli.state import (
     print_json,
     state_of,
 )
-from tracker.config import default_config_path, load_config
+from tracker.config import default_config_path, load_config_or_defaults
 from tracker.db import session_scope
 from tracker.errors import NotFoundError, UsageError, path_error
 from tracker.workflow.audit import default_actor, history_json
@@ -437,7 +437,7 @@ def cases_verify(
     """Re-check cases for removal now: the named ones, or (no ID) what is due, after deadlines."""
     c = _Context(ctx, config, "tracker")
     with c.session() as session, c.client() as client:
-        limits = load_config(c.config_path).scan if c.config_path.exists() else None  # [scan], as scans use
+        limits = load_config_or_defaults(c.config_path).scan  # [scan], as scans use
         report = run_workflow(session, c.state.settings, c.workflow, client=client, case_ids=case_ids or None,
                               actor=c.actor, limits=limits)
     data = report.to_json()

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from sources.http import HttpClient, HttpSettings, build_client
 from tracker.analysis import Request
-from tracker.config import default_config_path, load_config
+from tracker.config import default_config_path, load_config_or_defaults
 from tracker.db import session_scope
 from tracker.extract import Limits
 from tracker.keyfile import open_keyer
@@ -66,7 +66,7 @@ class LeakRematcher:
 
 def http_settings(config_path: Path) -> HttpSettings:
     """The ``[http]`` settings of the config file (defaults when there is none)."""
-    return load_config(config_path).http if config_path.exists() else HttpSettings()
+    return load_config_or_defaults(config_path).http
 
 
 def run_workflow(
@@ -111,7 +111,7 @@ def workflow_job(engine: Engine, settings: Settings, *, config_path: Path | None
     path = config_path or default_config_path(settings.home)
     workflow = load_workflow_settings(path)
     with build_client(http_settings(path)) as client, session_scope(engine) as session:
-        limits = load_config(path).scan if path.exists() else None
+        limits = load_config_or_defaults(path).scan
         summary = run_workflow(session, settings, workflow, client=client, scanner=scanner, limits=limits).to_json()
     log.info("workflow run: %s", summary)
     return summary
